@@ -9,12 +9,18 @@ namespace dl {
 template <class F>
 decltype(auto) visit_dtype(DType t, F&& f) {
   switch (t) {
-    case DType::f32: return f(float{});
-    case DType::f64: return f(double{});
-    case DType::i32: return f(int32_t{});
-    case DType::i64: return f(int64_t{});
-    case DType::u8: return f(uint8_t{});
-    case DType::boolean: return f(bool{});
+    case DType::f32:
+      return f(float{});
+    case DType::f64:
+      return f(double{});
+    case DType::i32:
+      return f(int32_t{});
+    case DType::i64:
+      return f(int64_t{});
+    case DType::u8:
+      return f(uint8_t{});
+    case DType::boolean:
+      return f(bool{});
   }
   throw InternalError("visit_dtype: invalid dtype");
 }
@@ -23,11 +29,15 @@ decltype(auto) visit_dtype(DType t, F&& f) {
 template <class F>
 decltype(auto) visit_float_dtype(DType t, const char* what, F&& f) {
   switch (t) {
-    case DType::f32: return f(float{});
-    case DType::f64: return f(double{});
-    default: break;
+    case DType::f32:
+      return f(float{});
+    case DType::f64:
+      return f(double{});
+    default:
+      break;
   }
-  throw InvalidArgument(str_cat(what, ": expected a float32 or float64 tensor, received ", name(t)));
+  throw InvalidArgument(
+      str_cat(what, ": expected a float32 or float64 tensor, received ", name(t)));
 }
 
 }  // namespace dl

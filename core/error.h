@@ -70,16 +70,16 @@ class InternalError : public Error {
 
 }  // namespace dl
 
-#define DL_CHECK(cond, ...)                                     \
-  do {                                                          \
+#define DL_CHECK(cond, ...)                                               \
+  do {                                                                    \
     if (!(cond)) throw ::dl::InvalidArgument(::dl::str_cat(__VA_ARGS__)); \
   } while (0)
 
-#define DL_ASSERT(cond)                                                                   \
-  do {                                                                                    \
-    if (!(cond))                                                                          \
-      throw ::dl::InternalError(::dl::str_cat("internal error at ", __FILE__, ":", __LINE__, \
-                                              ": ", #cond, ". Please report."));           \
+#define DL_ASSERT(cond)                                                                            \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      throw ::dl::InternalError(::dl::str_cat("internal error at ", __FILE__, ":", __LINE__, ": ", \
+                                              #cond, ". Please report."));                         \
   } while (0)
 
 #ifdef NDEBUG

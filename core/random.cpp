@@ -23,8 +23,9 @@ std::array<uint32_t, 4> RandomStream::block(uint64_t index, uint32_t sub) const 
   // The run count and sub-stream share the upper counter words; 2^24 sub-streams per run are
   // far more than truncated_normal ever needs.
   const uint64_t hi = (run << 8) ^ sub;
-  return philox4x32({seed, seed2}, {static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32),
-                                    static_cast<uint32_t>(hi), static_cast<uint32_t>(hi >> 32)});
+  return philox4x32({seed, seed2},
+                    {static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32),
+                     static_cast<uint32_t>(hi), static_cast<uint32_t>(hi >> 32)});
 }
 
 namespace {

@@ -58,8 +58,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
       d = da;
     } else {
       throw InvalidArgument(str_cat("shapes ", a.to_string(), " and ", b.to_string(),
-                                    " cannot be broadcast: dimension ", i, " is ", da,
-                                    " against ", db));
+                                    " cannot be broadcast: dimension ", i, " is ", da, " against ",
+                                    db));
     }
     out[static_cast<size_t>(i)] = d;
   }

@@ -47,8 +47,8 @@ double Tensor::value_at(int64_t i) const {
 }
 
 Tensor Tensor::reshaped(Shape shape) const {
-  DL_CHECK(shape.num_elements() == num_elements(), "Tensor::reshaped: cannot view ",
-           spec_string(), " as ", shape.to_string(), ": element counts differ");
+  DL_CHECK(shape.num_elements() == num_elements(), "Tensor::reshaped: cannot view ", spec_string(),
+           " as ", shape.to_string(), ": element counts differ");
   Tensor t = *this;
   t.shape_ = std::move(shape);
   return t;
@@ -75,7 +75,8 @@ Tensor Tensor::clone() const {
 void Tensor::copy_from(const Tensor& src) {
   DL_CHECK(src.dtype() == dtype_ && src.num_elements() == num_elements(),
            "Tensor::copy_from: cannot copy ", src.spec_string(), " into ", spec_string());
-  if (num_bytes() && raw_data() != src.raw_data()) std::memcpy(raw_data(), src.raw_data(), num_bytes());
+  if (num_bytes() && raw_data() != src.raw_data())
+    std::memcpy(raw_data(), src.raw_data(), num_bytes());
 }
 
 Tensor Tensor::cast(DType dtype) const {

@@ -49,8 +49,9 @@ class Tensor {
   template <class T>
   static Tensor from_vector(Shape shape, const std::vector<T>& values) {
     Tensor t(dtype_of<T>(), std::move(shape));
-    DL_CHECK(static_cast<int64_t>(values.size()) == t.num_elements(), "Tensor::from_vector: ",
-             values.size(), " values given for shape ", t.shape().to_string());
+    DL_CHECK(static_cast<int64_t>(values.size()) == t.num_elements(),
+             "Tensor::from_vector: ", values.size(), " values given for shape ",
+             t.shape().to_string());
     std::copy(values.begin(), values.end(), t.data<T>());
     return t;
   }

@@ -24,7 +24,8 @@ Grad aggregate(std::vector<Grad>& gs) {
       values.push_back(g.sparse->values);
       indices.push_back(g.sparse->indices);
     }
-    return IndexedSlices{ops::concat(values, 0), ops::concat(indices, 0), gs[0].sparse->dense_shape};
+    return IndexedSlices{ops::concat(values, 0), ops::concat(indices, 0),
+                         gs[0].sparse->dense_shape};
   }
   std::vector<Output> dense;
   for (const Grad& g : gs) dense.push_back(g.is_sparse() ? to_dense(*g.sparse) : g.dense);
@@ -42,8 +43,8 @@ Output to_dense(const IndexedSlices& s) {
 std::vector<Grad> gradients_sparse(const std::vector<Output>& ys, const std::vector<Output>& xs,
                                    const std::vector<Output>& grad_ys) {
   DL_CHECK(!ys.empty(), "gradients: ys is empty");
-  DL_CHECK(grad_ys.empty() || grad_ys.size() == ys.size(), "gradients: ", ys.size(),
-           " ys but ", grad_ys.size(), " grad_ys");
+  DL_CHECK(grad_ys.empty() || grad_ys.size() == ys.size(), "gradients: ", ys.size(), " ys but ",
+           grad_ys.size(), " grad_ys");
   Graph& g = ys[0].graph();
 
   // Nodes on a path from some x to some y: reachable forward from xs and backward from ys.
@@ -94,7 +95,8 @@ std::vector<Grad> gradients_sparse(const std::vector<Output>& ys, const std::vec
   // Data edges always point to earlier nodes, so descending id order is a reverse
   // topological order.
   std::vector<const Node*> order(relevant.begin(), relevant.end());
-  std::sort(order.begin(), order.end(), [](const Node* a, const Node* b) { return a->id() > b->id(); });
+  std::sort(order.begin(), order.end(),
+            [](const Node* a, const Node* b) { return a->id() > b->id(); });
   std::map<Output, Grad> final_grads;
   for (const Node* n : order) {
     std::vector<Output> dys(static_cast<size_t>(n->num_outputs()));
@@ -113,11 +115,12 @@ std::vector<Grad> gradients_sparse(const std::vector<Output>& ys, const std::vec
     }
     if (!any || !n->op().differentiable || n->num_inputs() == 0) continue;
     bool needs_input_grad = false;
-    for (const Output& in : n->inputs()) needs_input_grad = needs_input_grad || relevant.count(in.node);
+    for (const Output& in : n->inputs())
+      needs_input_grad = needs_input_grad || relevant.count(in.node);
     if (!needs_input_grad) continue;
     if (!n->op().grad_fn) {
-      throw InvalidArgument(str_cat("gradients: no gradient is defined for op ", n->type(), " ('",
-                                    n->name(), "')"));
+      throw InvalidArgument(
+          str_cat("gradients: no gradient is defined for op ", n->type(), " ('", n->name(), "')"));
     }
     std::vector<Grad> in_grads;
     {

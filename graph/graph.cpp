@@ -56,7 +56,8 @@ void Graph::pop_control_dependencies() {
 }
 
 Node* Graph::add_node(const std::string& op_type, const std::string& name,
-                      std::vector<Output> inputs, AttrMap attrs, std::vector<Node*> control_inputs) {
+                      std::vector<Output> inputs, AttrMap attrs,
+                      std::vector<Node*> control_inputs) {
   const OpDef& op = OpRegistry::global().lookup(op_type);
   std::string full;
   if (!name.empty() && name.back() == '/') {
@@ -156,8 +157,8 @@ Output Graph::tensor_by_name(const std::string& name) const {
   }
   Node* n = node_by_name(node_name);
   if (index < 0 || index >= n->num_outputs()) {
-    throw NotFound(str_cat("tensor '", name, "': node '", node_name, "' has ", n->num_outputs(),
-                           " outputs"));
+    throw NotFound(
+        str_cat("tensor '", name, "': node '", node_name, "' has ", n->num_outputs(), " outputs"));
   }
   return n->output(index);
 }

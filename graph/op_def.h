@@ -59,18 +59,51 @@ struct OpDef {
   std::vector<int> ref_inputs;  ///< inputs that must be variables, updated in place
 
   explicit OpDef(std::string n) : name(std::move(n)) {}
-  OpDef& inputs(std::vector<std::string> names) { input_names = std::move(names); return *this; }
-  OpDef& outputs(std::vector<std::string> names) { output_names = std::move(names); return *this; }
-  OpDef& attr(const std::string& n, AttrValue def) { attr_defaults.set(n, std::move(def)); return *this; }
-  OpDef& infer(InferFn f) { infer_fn = std::move(f); return *this; }
-  OpDef& grad(GradFn f) { grad_fn = std::move(f); return *this; }
+  OpDef& inputs(std::vector<std::string> names) {
+    input_names = std::move(names);
+    return *this;
+  }
+  OpDef& outputs(std::vector<std::string> names) {
+    output_names = std::move(names);
+    return *this;
+  }
+  OpDef& attr(const std::string& n, AttrValue def) {
+    attr_defaults.set(n, std::move(def));
+    return *this;
+  }
+  OpDef& infer(InferFn f) {
+    infer_fn = std::move(f);
+    return *this;
+  }
+  OpDef& grad(GradFn f) {
+    grad_fn = std::move(f);
+    return *this;
+  }
   OpDef& reference(ComputeFn f);
-  OpDef& reference(KernelFactory f) { reference_factory = std::move(f); return *this; }
-  OpDef& not_differentiable() { differentiable = false; return *this; }
-  OpDef& is_stateful() { stateful = true; return *this; }
-  OpDef& forwards() { forwards_input = true; return *this; }
-  OpDef& any_inputs() { variadic = true; return *this; }
-  OpDef& refs(std::vector<int> idx) { ref_inputs = std::move(idx); return *this; }
+  OpDef& reference(KernelFactory f) {
+    reference_factory = std::move(f);
+    return *this;
+  }
+  OpDef& not_differentiable() {
+    differentiable = false;
+    return *this;
+  }
+  OpDef& is_stateful() {
+    stateful = true;
+    return *this;
+  }
+  OpDef& forwards() {
+    forwards_input = true;
+    return *this;
+  }
+  OpDef& any_inputs() {
+    variadic = true;
+    return *this;
+  }
+  OpDef& refs(std::vector<int> idx) {
+    ref_inputs = std::move(idx);
+    return *this;
+  }
 };
 
 }  // namespace dl

@@ -96,8 +96,8 @@ bool Session::is_initialized(const Node* var) const {
 }
 
 void Session::set_variable_value(const Node* var, const Tensor& value) {
-  DL_CHECK(var && var->type() == "VariableV2", "set_variable_value: '", var ? var->name() : "<null>",
-           "' is not a variable");
+  DL_CHECK(var && var->type() == "VariableV2", "set_variable_value: '",
+           var ? var->name() : "<null>", "' is not a variable");
   const TensorSpec& spec = var->output_specs()[0];
   DL_CHECK(value.dtype() == spec.dtype && value.shape() == spec.shape, "variable '", var->name(),
            "' is ", spec.to_string(), ", cannot load a value of ", value.spec_string());
@@ -139,12 +139,14 @@ std::shared_ptr<Plan> Session::get_plan(const std::vector<Output>& feeds,
   };
   for (const Output& f : fetches) {
     DL_CHECK(f.node != nullptr, "Session::run: a fetch is empty");
-    DL_CHECK(&f.graph() == &graph_, "Session::run: fetch '", f.name(), "' belongs to another graph");
+    DL_CHECK(&f.graph() == &graph_, "Session::run: fetch '", f.name(),
+             "' belongs to another graph");
     if (!fed.count(f)) visit(f.node, f.name());
   }
   for (const Node* t : targets) {
     DL_CHECK(t != nullptr, "Session::run: a target is null");
-    DL_CHECK(&t->graph() == &graph_, "Session::run: target '", t->name(), "' belongs to another graph");
+    DL_CHECK(&t->graph() == &graph_, "Session::run: target '", t->name(),
+             "' belongs to another graph");
     visit(t, t->name());
   }
   while (!stack.empty()) {
@@ -212,7 +214,8 @@ std::shared_ptr<Plan> Session::get_plan(const std::vector<Output>& feeds,
 namespace {
 
 // Builds the concrete-shape form of a plan for one set of fed shapes.
-std::unique_ptr<Specialization> specialize(const Plan& plan, const std::vector<const Tensor*>& feeds,
+std::unique_ptr<Specialization> specialize(const Plan& plan,
+                                           const std::vector<const Tensor*>& feeds,
                                            RunContext& state) {
   auto spec = std::make_unique<Specialization>();
   std::map<Output, Tensor*> slot_of;
@@ -239,8 +242,8 @@ std::unique_ptr<Specialization> specialize(const Plan& plan, const std::vector<c
     for (size_t i = 0; i < out_specs.size(); ++i) {
       if (!out_specs[i].shape.is_fully_defined()) {
         throw InvalidArgument(str_cat(op.name, " '", n->name(), "': output ", i,
-                                      " has no concrete shape at run time (", out_specs[i].to_string(),
-                                      ")"));
+                                      " has no concrete shape at run time (",
+                                      out_specs[i].to_string(), ")"));
       }
     }
     Step step;
@@ -258,7 +261,8 @@ std::unique_ptr<Specialization> specialize(const Plan& plan, const std::vector<c
       const Output& in = n->input(i);
       Tensor* s = slot_of.at(in);
       step.in.push_back(s);
-      const bool is_ref = std::find(op.ref_inputs.begin(), op.ref_inputs.end(), i) != op.ref_inputs.end();
+      const bool is_ref =
+          std::find(op.ref_inputs.begin(), op.ref_inputs.end(), i) != op.ref_inputs.end();
       if (!is_ref && in.node->type() == "VariableV2" &&
           std::find(plan.feeds.begin(), plan.feeds.end(), in) == plan.feeds.end()) {
         step.var_reads.emplace_back(s, in.node);
@@ -268,9 +272,7 @@ std::unique_ptr<Specialization> specialize(const Plan& plan, const std::vector<c
       Output o = n->output(static_cast<int>(i));
       Tensor* s;
       if (op.forwards_input && i == 0) {
-        s = &spec->slots.emplace_back();
-        // Forwarding kernels reshape their input into the output; record the target shape.
-        *s = Tensor();
+        s = &spec->slots.emplace_back();  // the kernel makes it a view of its input
       } else {
         s = &spec->slots.emplace_back(out_specs[i].dtype, out_specs[i].shape);
       }
@@ -278,6 +280,7 @@ std::unique_ptr<Specialization> specialize(const Plan& plan, const std::vector<c
       concrete[o] = out_specs[i];
       if (!slot_of.count(o)) slot_of[o] = s;
     }
+    step.out_specs = std::move(out_specs);
     spec->steps.push_back(std::move(step));
   }
   for (const Output& f : plan.fetches) spec->fetch_slots.push_back(slot_of.at(f));
@@ -300,8 +303,9 @@ std::vector<Tensor> Session::execute(Plan& plan, const std::vector<const Tensor*
     const Tensor& v = *feed_values[i];
     DL_CHECK(v.valid(), "Session::run: the value fed to '", f.name(), "' is empty");
     if (v.dtype() != f.dtype()) {
-      throw InvalidArgument(str_cat("Cannot feed a value of dtype ", name(v.dtype()), " for tensor '",
-                                    f.name(), "', which has dtype ", name(f.dtype())));
+      throw InvalidArgument(str_cat("Cannot feed a value of dtype ", name(v.dtype()),
+                                    " for tensor '", f.name(), "', which has dtype ",
+                                    name(f.dtype())));
     }
     if (!f.shape().compatible_with(v.shape())) {
       throw InvalidArgument(str_cat("Cannot feed a value of shape ", v.shape().to_string(),
@@ -350,11 +354,12 @@ std::vector<Tensor> Session::execute(Plan& plan, const std::vector<const Tensor*
                                          " (read by ", s.node->type(), " '", s.node->name(), "')"));
       }
     }
-    KernelContext ctx{*s.node, s.in, s.out, *state_};
+    KernelContext ctx{*s.node, s.in, s.out, *state_, s.out_specs};
     if (trace) {
       const int64_t a = now_ns();
       s.kernel->compute(ctx);
-      md->step_stats.push_back({s.node->name(), s.node->type(), s.kernel_name, a - t1, now_ns() - t1});
+      md->step_stats.push_back(
+          {s.node->name(), s.node->type(), s.kernel_name, a - t1, now_ns() - t1});
     } else {
       s.kernel->compute(ctx);
     }
@@ -401,13 +406,16 @@ std::vector<Tensor> Session::run(const FeedDict& feeds, const std::vector<Output
 
 Tensor Session::run(Output fetch, const FeedDict& feeds) { return run(feeds, {fetch}, {})[0]; }
 
-void Session::run(const std::vector<Node*>& targets, const FeedDict& feeds) { run(feeds, {}, targets); }
+void Session::run(const std::vector<Node*>& targets, const FeedDict& feeds) {
+  run(feeds, {}, targets);
+}
 
 void Session::run(Node* target, const FeedDict& feeds) {
   run(feeds, {}, std::vector<Node*>{target});
 }
 
-Callable Session::make_callable(const std::vector<Output>& feeds, const std::vector<Output>& fetches,
+Callable Session::make_callable(const std::vector<Output>& feeds,
+                                const std::vector<Output>& fetches,
                                 const std::vector<Node*>& targets) {
   Callable c;
   c.session_ = this;

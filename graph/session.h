@@ -31,17 +31,17 @@ struct RunOptions {
 struct NodeStats {
   std::string node_name;
   std::string op;
-  std::string kernel;  ///< the implementation that ran ("onednn:conv2d", "ref:Tanh")
+  std::string kernel;    ///< the implementation that ran ("onednn:conv2d", "ref:Tanh")
   int64_t start_ns = 0;  ///< from the start of the run
   int64_t end_ns = 0;
 };
 
 struct RunMetadata {
   std::vector<NodeStats> step_stats;
-  int64_t plan_ns = 0;   ///< time spent finding or building the plan in this run
-  int64_t feed_ns = 0;   ///< binding and checking the feeds
-  int64_t exec_ns = 0;   ///< executing the kernels
-  int64_t fetch_ns = 0;  ///< copying out the fetches
+  int64_t plan_ns = 0;      ///< time spent finding or building the plan in this run
+  int64_t feed_ns = 0;      ///< binding and checking the feeds
+  int64_t exec_ns = 0;      ///< executing the kernels
+  int64_t fetch_ns = 0;     ///< copying out the fetches
   bool built_plan = false;  ///< true when this run compiled or specialised a plan
 };
 

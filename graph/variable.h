@@ -51,7 +51,8 @@ class Variable {
 std::vector<Variable> global_variables(const Graph& g);
 std::vector<Variable> trainable_variables(const Graph& g);
 /// tf.variables_initializer / tf.global_variables_initializer: a NoOp that runs the initializers.
-Node* variables_initializer(Graph& g, const std::vector<Variable>& vars, const std::string& name = "init");
+Node* variables_initializer(Graph& g, const std::vector<Variable>& vars,
+                            const std::string& name = "init");
 Node* global_variables_initializer(Graph& g);
 
 }  // namespace dl

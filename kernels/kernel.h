@@ -35,6 +35,8 @@ struct KernelContext {
   std::span<Tensor* const> inputs;
   std::span<Tensor* const> outputs;
   RunContext& run;
+  /// Concrete output specs (the shape a forwarding kernel must give its view).
+  std::span<const TensorSpec> output_specs;
 
   const Tensor& input(int i) const { return *inputs[static_cast<size_t>(i)]; }
   Tensor& output(int i) const { return *outputs[static_cast<size_t>(i)]; }

@@ -33,8 +33,8 @@ KernelChoice KernelRegistry::select(const OpDef& op, const KernelKey& key) const
   KernelChoice choice;
   if (!reference_only_) {
     for (const KernelImpl& impl : impls(op.name)) {
-      std::optional<std::string> why = impl.unsupported_reason ? impl.unsupported_reason(key)
-                                                               : std::nullopt;
+      std::optional<std::string> why =
+          impl.unsupported_reason ? impl.unsupported_reason(key) : std::nullopt;
       if (!why) {
         choice.kernel = impl.create(key);
         choice.impl_name = impl.name;

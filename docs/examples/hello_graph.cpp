@@ -18,7 +18,8 @@ int main() {
   auto err = y - y_;
   auto loss = err * err;  // per-sample squared error; gradients() sums it
   auto grads = dl::gradients({loss}, {w, b});
-  auto train = dl::ops::group(g, {w.assign_sub(grads[0] * 0.05).node, b.assign_sub(grads[1] * 0.05).node});
+  auto train =
+      dl::ops::group(g, {w.assign_sub(grads[0] * 0.05).node, b.assign_sub(grads[1] * 0.05).node});
 
   dl::Session sess(g);
   sess.run(dl::global_variables_initializer(g));

@@ -17,6 +17,7 @@ struct Step {
   std::string kernel_name;
   std::vector<Tensor*> in;
   std::vector<Tensor*> out;
+  std::vector<TensorSpec> out_specs;
   /// Variables read by value: checked for initialisation just before the step runs.
   std::vector<std::pair<const Tensor*, const Node*>> var_reads;
 };

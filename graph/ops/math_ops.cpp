@@ -20,20 +20,36 @@ std::vector<TensorSpec> infer_broadcast(InferContext& c) {
 }
 
 struct AddF {
-  template <class T> static constexpr bool accepts = detail::is_numeric_v<T>;
-  template <class T> static T apply(T a, T b) { return static_cast<T>(a + b); }
+  template <class T>
+  static constexpr bool accepts = detail::is_numeric_v<T>;
+  template <class T>
+  static T apply(T a, T b) {
+    return static_cast<T>(a + b);
+  }
 };
 struct SubF {
-  template <class T> static constexpr bool accepts = detail::is_numeric_v<T>;
-  template <class T> static T apply(T a, T b) { return static_cast<T>(a - b); }
+  template <class T>
+  static constexpr bool accepts = detail::is_numeric_v<T>;
+  template <class T>
+  static T apply(T a, T b) {
+    return static_cast<T>(a - b);
+  }
 };
 struct MulF {
-  template <class T> static constexpr bool accepts = detail::is_numeric_v<T>;
-  template <class T> static T apply(T a, T b) { return static_cast<T>(a * b); }
+  template <class T>
+  static constexpr bool accepts = detail::is_numeric_v<T>;
+  template <class T>
+  static T apply(T a, T b) {
+    return static_cast<T>(a * b);
+  }
 };
 struct DivF {
-  template <class T> static constexpr bool accepts = detail::is_float_v<T>;
-  template <class T> static T apply(T a, T b) { return a / b; }
+  template <class T>
+  static constexpr bool accepts = detail::is_float_v<T>;
+  template <class T>
+  static T apply(T a, T b) {
+    return a / b;
+  }
 };
 
 Output neg_of(Output x) { return ops::scalar(x.graph(), -1.0, x.dtype()) * x; }
@@ -41,24 +57,36 @@ Output neg_of(Output x) { return ops::scalar(x.graph(), -1.0, x.dtype()) * x; }
 }  // namespace
 
 void register_math_ops(OpRegistry& r) {
-  r.add(OpDef("AddV2").inputs({"x", "y"}).outputs({"z"}).infer(infer_broadcast)
+  r.add(OpDef("AddV2")
+            .inputs({"x", "y"})
+            .outputs({"z"})
+            .infer(infer_broadcast)
             .reference(detail::binary_kernel<AddF>)
             .grad([](GradContext& c) -> std::vector<Grad> {
               return {ops::unbroadcast(c.dy(), c.input(0)), ops::unbroadcast(c.dy(), c.input(1))};
             }));
-  r.add(OpDef("Sub").inputs({"x", "y"}).outputs({"z"}).infer(infer_broadcast)
+  r.add(OpDef("Sub")
+            .inputs({"x", "y"})
+            .outputs({"z"})
+            .infer(infer_broadcast)
             .reference(detail::binary_kernel<SubF>)
             .grad([](GradContext& c) -> std::vector<Grad> {
               return {ops::unbroadcast(c.dy(), c.input(0)),
                       ops::unbroadcast(neg_of(c.dy()), c.input(1))};
             }));
-  r.add(OpDef("Mul").inputs({"x", "y"}).outputs({"z"}).infer(infer_broadcast)
+  r.add(OpDef("Mul")
+            .inputs({"x", "y"})
+            .outputs({"z"})
+            .infer(infer_broadcast)
             .reference(detail::binary_kernel<MulF>)
             .grad([](GradContext& c) -> std::vector<Grad> {
               return {ops::unbroadcast(c.dy() * c.input(1), c.input(0)),
                       ops::unbroadcast(c.input(0) * c.dy(), c.input(1))};
             }));
-  r.add(OpDef("RealDiv").inputs({"x", "y"}).outputs({"z"}).infer(infer_broadcast)
+  r.add(OpDef("RealDiv")
+            .inputs({"x", "y"})
+            .outputs({"z"})
+            .infer(infer_broadcast)
             .reference(detail::binary_kernel<DivF>)
             .grad([](GradContext& c) -> std::vector<Grad> {
               Output x = c.input(0), y = c.input(1), dy = c.dy();
@@ -92,7 +120,8 @@ Output with_scalar(const char* op, const char* base, Output a, double v, bool sc
   const std::string scope = g.push_name_scope(base);
   Output c = ops::scalar(g, v, a.dtype(), scalar_first ? "x" : "y");
   g.pop_name_scope();
-  return g.add_node(op, scope, scalar_first ? std::vector<Output>{c, a} : std::vector<Output>{a, c})
+  return g
+      .add_node(op, scope, scalar_first ? std::vector<Output>{c, a} : std::vector<Output>{a, c})
       ->output(0);
 }
 }  // namespace

@@ -30,7 +30,8 @@ void random_kernel(KernelContext& c) {
     for (int64_t i = 0; i < n; ++i) {
       const auto u = static_cast<uint64_t>(i);
       if constexpr (Kind == 0) {
-        p[i] = std::is_same_v<T, float> ? static_cast<T>(rs.uniform(u)) : static_cast<T>(rs.uniform_double(u));
+        p[i] = std::is_same_v<T, float> ? static_cast<T>(rs.uniform(u))
+                                        : static_cast<T>(rs.uniform_double(u));
       } else if constexpr (Kind == 1) {
         p[i] = static_cast<T>(rs.normal(u));
       } else {
@@ -45,9 +46,14 @@ void random_kernel(KernelContext& c) {
 void register_random_ops(OpRegistry& r) {
   for (const char* n : {"RandomUniform", "RandomStandardNormal", "TruncatedNormal"}) {
     OpDef d(n);
-    d.outputs({"output"}).attr("shape", Shape{}).attr("dtype", DType::f32)
-        .attr("seed", int64_t{0}).attr("seed2", int64_t{0}).infer(infer_random)
-        .is_stateful().not_differentiable();
+    d.outputs({"output"})
+        .attr("shape", Shape{})
+        .attr("dtype", DType::f32)
+        .attr("seed", int64_t{0})
+        .attr("seed2", int64_t{0})
+        .infer(infer_random)
+        .is_stateful()
+        .not_differentiable();
     if (std::string(n) == "RandomUniform") d.reference(random_kernel<0>);
     if (std::string(n) == "RandomStandardNormal") d.reference(random_kernel<1>);
     if (std::string(n) == "TruncatedNormal") d.reference(random_kernel<2>);
@@ -83,7 +89,9 @@ Output random_raw(Graph& g, const std::string& op, Shape shape, DType dtype,
                   std::optional<int64_t> seed, const std::string& name) {
   const std::string full = g.unique_name(g.current_name_scope() + name, false);
   auto [s1, s2] = get_seed(g, seed, full);
-  return g.add_node(op, name, {}, {{"shape", std::move(shape)}, {"dtype", dtype}, {"seed", s1}, {"seed2", s2}})
+  return g
+      .add_node(op, name, {},
+                {{"shape", std::move(shape)}, {"dtype", dtype}, {"seed", s1}, {"seed2", s2}})
       ->output(0);
 }
 
@@ -98,7 +106,8 @@ Output random_uniform(Graph& g, Shape shape, double minval, double maxval, DType
 Output random_normal(Graph& g, Shape shape, double mean, double stddev, DType dtype,
                      std::optional<int64_t> seed, const std::string& name) {
   NameScope scope(g, name);
-  Output z = random_raw(g, "RandomStandardNormal", std::move(shape), dtype, seed, "RandomStandardNormal");
+  Output z =
+      random_raw(g, "RandomStandardNormal", std::move(shape), dtype, seed, "RandomStandardNormal");
   if (mean == 0.0 && stddev == 1.0) return z;
   return ops::add(z * stddev, scalar(g, mean, dtype, "mean"), "random_normal");
 }

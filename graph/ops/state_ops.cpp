@@ -14,7 +14,7 @@ namespace {
 
 std::vector<TensorSpec> same_as_input0(InferContext& c) { return {c.input(0)}; }
 
-void forward_input(KernelContext& c) { c.output(0) = c.input(0).reshaped(c.output(0).shape()); }
+void forward_input(KernelContext& c) { c.output(0) = c.input(0).reshaped(c.output_specs[0].shape); }
 
 void fail_no_kernel(KernelContext& c) {
   c.fail("this node has no kernel: it must be fed");  // the plan refuses unfed placeholders first
@@ -83,7 +83,8 @@ void assign_update_kernel(KernelContext& c) {
     using T = decltype(tag);
     T* dst = var.data<T>();
     const T* src = v.data<T>();
-    for (int64_t i = 0, n = var.num_elements(); i < n; ++i) dst[i] = static_cast<T>(dst[i] + Sign * src[i]);
+    for (int64_t i = 0, n = var.num_elements(); i < n; ++i)
+      dst[i] = static_cast<T>(dst[i] + Sign * src[i]);
   });
   c.output(0) = var;
 }
@@ -95,45 +96,85 @@ std::vector<Grad> identity_grad(GradContext& c) { return {c.dy(0)}; }
 }  // namespace
 
 void register_state_ops(OpRegistry& r) {
-  r.add(OpDef("Placeholder").outputs({"output"}).attr("dtype", DType::f32).attr("shape", Shape{})
+  r.add(OpDef("Placeholder")
+            .outputs({"output"})
+            .attr("dtype", DType::f32)
+            .attr("shape", Shape{})
             .infer([](InferContext& c) -> std::vector<TensorSpec> {
               return {{c.attrs.get<DType>("dtype"), c.attrs.get<Shape>("shape")}};
             })
-            .reference(fail_no_kernel).not_differentiable());
-  r.add(OpDef("PlaceholderWithDefault").inputs({"input"}).outputs({"output"}).attr("shape", Shape{})
-            .infer([](InferContext& c) -> std::vector<TensorSpec> {
-              const Shape& s = c.attrs.get<Shape>("shape");
-              if (!s.compatible_with(c.input(0).shape)) {
-                c.fail(str_cat("default value shape ", c.input(0).shape.to_string(),
-                               " is not compatible with the declared shape ", s.to_string()));
-              }
-              // At specialisation the default's concrete shape is the answer.
-              return {{c.input(0).dtype, c.input(0).shape.is_fully_defined() ? c.input(0).shape : s}};
-            })
-            .reference(forward_input).forwards().not_differentiable());
-  r.add(OpDef("Const").outputs({"output"})
+            .reference(fail_no_kernel)
+            .not_differentiable());
+  r.add(
+      OpDef("PlaceholderWithDefault")
+          .inputs({"input"})
+          .outputs({"output"})
+          .attr("shape", Shape{})
+          .infer([](InferContext& c) -> std::vector<TensorSpec> {
+            const Shape& s = c.attrs.get<Shape>("shape");
+            if (!s.compatible_with(c.input(0).shape)) {
+              c.fail(str_cat("default value shape ", c.input(0).shape.to_string(),
+                             " is not compatible with the declared shape ", s.to_string()));
+            }
+            // At specialisation the default's concrete shape is the answer.
+            return {{c.input(0).dtype, c.input(0).shape.is_fully_defined() ? c.input(0).shape : s}};
+          })
+          .reference(forward_input)
+          .forwards()
+          .not_differentiable());
+  r.add(OpDef("Const")
+            .outputs({"output"})
             .infer([](InferContext& c) -> std::vector<TensorSpec> {
               const Tensor& v = c.attrs.get<Tensor>("value");
               return {{v.dtype(), v.shape()}};
             })
-            .reference(const_kernel).forwards().not_differentiable());
-  r.add(OpDef("Fill").outputs({"output"}).attr("dtype", DType::f32).attr("shape", Shape{})
+            .reference(const_kernel)
+            .forwards()
+            .not_differentiable());
+  r.add(OpDef("Fill")
+            .outputs({"output"})
+            .attr("dtype", DType::f32)
+            .attr("shape", Shape{})
             .attr("value", 0.0)
             .infer([](InferContext& c) -> std::vector<TensorSpec> {
               const Shape& s = c.attrs.get<Shape>("shape");
-              if (!s.is_fully_defined()) c.fail("the shape must be fully defined, received " + s.to_string());
+              if (!s.is_fully_defined())
+                c.fail("the shape must be fully defined, received " + s.to_string());
               return {{c.attrs.get<DType>("dtype"), s}};
             })
-            .reference(fill_kernel).not_differentiable());
-  r.add(OpDef("ZerosLike").inputs({"x"}).outputs({"y"}).attr("value", 0.0)
-            .infer(same_as_input0).reference(fill_kernel).not_differentiable());
-  r.add(OpDef("OnesLike").inputs({"x"}).outputs({"y"}).attr("value", 1.0)
-            .infer(same_as_input0).reference(fill_kernel).not_differentiable());
-  r.add(OpDef("Identity").inputs({"input"}).outputs({"output"}).infer(same_as_input0)
-            .reference(forward_input).forwards().grad(identity_grad));
-  r.add(OpDef("StopGradient").inputs({"input"}).outputs({"output"}).infer(same_as_input0)
-            .reference(forward_input).forwards().not_differentiable());
-  r.add(OpDef("AddN").any_inputs().outputs({"sum"})
+            .reference(fill_kernel)
+            .not_differentiable());
+  r.add(OpDef("ZerosLike")
+            .inputs({"x"})
+            .outputs({"y"})
+            .attr("value", 0.0)
+            .infer(same_as_input0)
+            .reference(fill_kernel)
+            .not_differentiable());
+  r.add(OpDef("OnesLike")
+            .inputs({"x"})
+            .outputs({"y"})
+            .attr("value", 1.0)
+            .infer(same_as_input0)
+            .reference(fill_kernel)
+            .not_differentiable());
+  r.add(OpDef("Identity")
+            .inputs({"input"})
+            .outputs({"output"})
+            .infer(same_as_input0)
+            .reference(forward_input)
+            .forwards()
+            .grad(identity_grad));
+  r.add(OpDef("StopGradient")
+            .inputs({"input"})
+            .outputs({"output"})
+            .infer(same_as_input0)
+            .reference(forward_input)
+            .forwards()
+            .not_differentiable());
+  r.add(OpDef("AddN")
+            .any_inputs()
+            .outputs({"sum"})
             .infer([](InferContext& c) -> std::vector<TensorSpec> {
               if (c.inputs.empty()) c.fail("needs at least one input");
               TensorSpec s = c.input(0);
@@ -151,7 +192,9 @@ void register_state_ops(OpRegistry& r) {
             .grad([](GradContext& c) {
               return std::vector<Grad>(static_cast<size_t>(c.node.num_inputs()), Grad(c.dy(0)));
             }));
-  r.add(OpDef("SumToShape").inputs({"grad", "like"}).outputs({"output"})
+  r.add(OpDef("SumToShape")
+            .inputs({"grad", "like"})
+            .outputs({"output"})
             .infer([](InferContext& c) -> std::vector<TensorSpec> {
               if (c.input(0).dtype != c.input(1).dtype) c.fail("dtypes differ");
               if (c.input(0).shape.is_fully_defined() && c.input(1).shape.is_fully_defined()) {
@@ -163,10 +206,17 @@ void register_state_ops(OpRegistry& r) {
               }
               return {c.input(1)};
             })
-            .reference(sum_to_shape_kernel).not_differentiable());
-  r.add(OpDef("NoOp").any_inputs().infer([](InferContext&) { return std::vector<TensorSpec>{}; })
-            .reference(no_kernel_needed).not_differentiable());
-  r.add(OpDef("VariableV2").outputs({"ref"}).attr("dtype", DType::f32).attr("shape", Shape{})
+            .reference(sum_to_shape_kernel)
+            .not_differentiable());
+  r.add(OpDef("NoOp")
+            .any_inputs()
+            .infer([](InferContext&) { return std::vector<TensorSpec>{}; })
+            .reference(no_kernel_needed)
+            .not_differentiable());
+  r.add(OpDef("VariableV2")
+            .outputs({"ref"})
+            .attr("dtype", DType::f32)
+            .attr("shape", Shape{})
             .infer([](InferContext& c) -> std::vector<TensorSpec> {
               const Shape& s = c.attrs.get<Shape>("shape");
               if (!s.is_fully_defined()) {
@@ -175,7 +225,9 @@ void register_state_ops(OpRegistry& r) {
               return {{c.attrs.get<DType>("dtype"), s}};
             })
             // The Session binds a variable's output to its storage; nothing runs.
-            .reference(no_kernel_needed).is_stateful().not_differentiable());
+            .reference(no_kernel_needed)
+            .is_stateful()
+            .not_differentiable());
   const auto assign_infer = [](InferContext& c) -> std::vector<TensorSpec> {
     if (c.input(0).dtype != c.input(1).dtype) {
       c.fail(str_cat("value has dtype ", name(c.input(1).dtype), " but the variable is ",
@@ -187,25 +239,45 @@ void register_state_ops(OpRegistry& r) {
     }
     return {c.input(0)};
   };
-  r.add(OpDef("Assign").inputs({"ref", "value"}).outputs({"output_ref"}).refs({0})
-            .infer(assign_infer).reference(assign_kernel).is_stateful().forwards()
+  r.add(OpDef("Assign")
+            .inputs({"ref", "value"})
+            .outputs({"output_ref"})
+            .refs({0})
+            .infer(assign_infer)
+            .reference(assign_kernel)
+            .is_stateful()
+            .forwards()
             .not_differentiable());
-  r.add(OpDef("AssignAdd").inputs({"ref", "value"}).outputs({"output_ref"}).refs({0})
-            .infer(assign_infer).reference(assign_update_kernel<1>).is_stateful().forwards()
+  r.add(OpDef("AssignAdd")
+            .inputs({"ref", "value"})
+            .outputs({"output_ref"})
+            .refs({0})
+            .infer(assign_infer)
+            .reference(assign_update_kernel<1>)
+            .is_stateful()
+            .forwards()
             .not_differentiable());
-  r.add(OpDef("AssignSub").inputs({"ref", "value"}).outputs({"output_ref"}).refs({0})
-            .infer(assign_infer).reference(assign_update_kernel<-1>).is_stateful().forwards()
+  r.add(OpDef("AssignSub")
+            .inputs({"ref", "value"})
+            .outputs({"output_ref"})
+            .refs({0})
+            .infer(assign_infer)
+            .reference(assign_update_kernel<-1>)
+            .is_stateful()
+            .forwards()
             .not_differentiable());
 }
 
 namespace ops {
 
 Output placeholder(Graph& g, DType dtype, Shape shape, const std::string& name) {
-  return g.add_node("Placeholder", name, {}, {{"dtype", dtype}, {"shape", std::move(shape)}})->output(0);
+  return g.add_node("Placeholder", name, {}, {{"dtype", dtype}, {"shape", std::move(shape)}})
+      ->output(0);
 }
 
 Output placeholder_with_default(Output input, Shape shape, const std::string& name) {
-  return input.graph().add_node("PlaceholderWithDefault", name, {input}, {{"shape", std::move(shape)}})
+  return input.graph()
+      .add_node("PlaceholderWithDefault", name, {input}, {{"shape", std::move(shape)}})
       ->output(0);
 }
 
@@ -222,7 +294,8 @@ Output constant(Graph& g, const std::vector<float>& values, Shape shape, const s
 }
 
 Output fill(Graph& g, Shape shape, double value, DType dtype, const std::string& name) {
-  return g.add_node("Fill", name, {}, {{"shape", std::move(shape)}, {"dtype", dtype}, {"value", value}})
+  return g
+      .add_node("Fill", name, {}, {{"shape", std::move(shape)}, {"dtype", dtype}, {"value", value}})
       ->output(0);
 }
 Output zeros(Graph& g, Shape shape, DType dtype, const std::string& name) {

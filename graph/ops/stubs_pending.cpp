@@ -5,7 +5,6 @@
 #include "dl/graph/ops/gather_ops.h"
 
 namespace dl {
-void register_array_ops(OpRegistry&) {}
 void register_reduce_ops(OpRegistry&) {}
 void register_nn_ops(OpRegistry&) {}
 void register_conv_ops(OpRegistry&) {}

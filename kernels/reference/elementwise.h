@@ -31,8 +31,9 @@ void binary_kernel(KernelContext& c) {
 #pragma omp parallel for if (n > 32768)
         for (int64_t i = 0; i < n; ++i) po[i] = F::apply(pa[i], s);
       } else {
-        for_each_broadcast(o.shape(), a.shape(), b.shape(),
-                           [&](int64_t i, int64_t ia, int64_t ib) { po[i] = F::apply(pa[ia], pb[ib]); });
+        for_each_broadcast(o.shape(), a.shape(), b.shape(), [&](int64_t i, int64_t ia, int64_t ib) {
+          po[i] = F::apply(pa[ia], pb[ib]);
+        });
       }
     } else {
       c.fail(str_cat("dtype ", name(a.dtype()), " is not supported"));
@@ -51,8 +52,9 @@ void compare_kernel(KernelContext& c) {
     const T* pa = a.data<T>();
     const T* pb = b.data<T>();
     bool* po = o.data<bool>();
-    for_each_broadcast(o.shape(), a.shape(), b.shape(),
-                       [&](int64_t i, int64_t ia, int64_t ib) { po[i] = F::apply(pa[ia], pb[ib]); });
+    for_each_broadcast(o.shape(), a.shape(), b.shape(), [&](int64_t i, int64_t ia, int64_t ib) {
+      po[i] = F::apply(pa[ia], pb[ib]);
+    });
   });
 }
 

@@ -1,13 +1,14 @@
 #include "dl/core/random.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace dl {
 
 // Known answers of Philox4x32-10, as TensorFlow 2.21 produces them:
-// tf.random.Generator.from_state([ctr_lo64, ctr_hi64, key], alg='philox').uniform_full_int([4], tf.uint32)
+// tf.random.Generator.from_state([ctr_lo64, ctr_hi64, key], alg='philox').uniform_full_int([4],
+// tf.uint32)
 TEST(Philox, MatchesKnownAnswers) {
   auto r = philox4x32({0, 0}, {0, 0, 0, 0});
   EXPECT_EQ(r[0], 0x6627e8d5u);

@@ -5,6 +5,7 @@
 #include "../testing/gradient_check.h"
 #include "../testing/test_util.h"
 #include "dl/graph/op_registry.h"
+#include "dl/graph/ops/array_ops.h"
 #include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/state_ops.h"
 
@@ -43,4 +44,15 @@ TEST(Registry, EveryOpIsComplete) {
   for (const auto& p : problems) ADD_FAILURE() << p;
 }
 
+}  // namespace dl
+
+namespace dl {
+TEST(Gradients, ReshapeFamily) {
+  Graph g;
+  Output a = ops::placeholder(g, DType::f64, Shape({-1, 6}), "a");
+  Output y = ops::squeeze(ops::expand_dims(ops::reshape(a, Shape({-1, 2, 3})), 1), {1}) * 2.0;
+  EXPECT_EQ(y.shape(), Shape({-1, 2, 3}));
+  FeedDict feeds{{a, testing::random_tensor(Shape({2, 6}), 5, -1, 1, DType::f64)}};
+  EXPECT_TRUE(testing::check_gradients(g, y, {a}, feeds));
+}
 }  // namespace dl

@@ -53,9 +53,8 @@ namespace dl::testing {
       const double numeric = (lp - lm) / (2 * opts.delta);
       const double a = analytic[xi].value_at(e);
       if (!(std::fabs(a - numeric) <= opts.atol + opts.rtol * std::fabs(numeric))) {
-        return ::testing::AssertionFailure()
-               << "d/d" << xs[xi].name() << "[" << e << "]: analytic " << a << " vs numeric "
-               << numeric;
+        return ::testing::AssertionFailure() << "d/d" << xs[xi].name() << "[" << e << "]: analytic "
+                                             << a << " vs numeric " << numeric;
       }
     }
   }

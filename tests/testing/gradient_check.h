@@ -1,9 +1,9 @@
 #pragma once
 // Finite-difference gradient checking. Builds nothing itself: give it a graph, the float64
 // placeholders to vary and a scalar loss; it compares gradients() with central differences.
-#include <vector>
-
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "dl/graph/graph.h"
 #include "dl/graph/session.h"

@@ -1,9 +1,9 @@
 #pragma once
 // Test helpers: random tensors and tensor comparison.
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "dl/core/tensor.h"
 
