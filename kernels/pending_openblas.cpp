@@ -1,6 +1,5 @@
-// TEMPORARY: fast kernel families still being written.
+// TEMPORARY until the openblas kernels land (then this file is deleted).
 #include "dl/kernels/kernel_registry.h"
 namespace dl {
-void register_onednn_kernels(KernelRegistry&) {}
 void register_openblas_kernels(KernelRegistry&) {}
 }  // namespace dl
