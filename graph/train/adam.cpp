@@ -1,0 +1,108 @@
+#include "dl/graph/train/adam.h"
+
+#include <algorithm>
+
+#include "dl/graph/gradients.h"
+#include "dl/graph/op_registry.h"
+#include "dl/graph/ops/math_ops.h"
+#include "dl/graph/ops/optimizer_ops.h"
+#include "dl/graph/ops/state_ops.h"
+
+namespace dl::train {
+namespace {
+
+// The math family's Sqrt, looked up by name so that this family does not depend on that one's
+// header.
+Output sqrt_of(Output x) {
+  if (OpRegistry::global().find("Sqrt") == nullptr) {
+    throw Unimplemented(str_cat("AdamOptimizer: the sparse update of '", x.name(),
+                                "' needs the Sqrt op, which is not registered"));
+  }
+  return x.graph().add_node("Sqrt", "Sqrt", {x})->output(0);
+}
+
+}  // namespace
+
+AdamOptimizer::AdamOptimizer(Hyper learning_rate, Hyper beta1, Hyper beta2, Hyper epsilon,
+                             const std::string& name)
+    : Optimizer(name), beta1_(beta1), beta2_(beta2) {
+  set_hyper("learning_rate", learning_rate);
+  set_hyper("beta1", beta1);
+  set_hyper("beta2", beta2);
+  set_hyper("epsilon", epsilon);
+}
+
+Variable AdamOptimizer::beta_power(const std::string& which, const Variable& first_var) {
+  const Hyper& b = which == "beta1_power" ? beta1_ : beta2_;
+  const DType t = first_var.dtype();
+  return get_or_make_non_slot(which, [&](Graph& g) -> Output {
+    if (b.is_tensor()) return b.tensor();
+    return ops::scalar(g, static_cast<double>(static_cast<float>(b.value())), t, "initial_value");
+  });
+}
+
+void AdamOptimizer::create_slots(const std::vector<Variable>& var_list) {
+  // TF1 colocates the beta powers with the variable of the smallest name; dl has one device.
+  const Variable first =
+      *std::min_element(var_list.begin(), var_list.end(),
+                        [](const Variable& a, const Variable& b) { return a.name() < b.name(); });
+  for (const Variable& v : var_list) {
+    if (v.dtype() != first.dtype()) {
+      throw Unimplemented(str_cat("AdamOptimizer '", get_name(), "': variables '", first.name(),
+                                  "' (", name(first.dtype()), ") and '", v.name(), "' (",
+                                  name(v.dtype()),
+                                  ") differ in dtype; use one optimizer per dtype"));
+    }
+  }
+  beta_power("beta1_power", first);
+  beta_power("beta2_power", first);
+  for (const Variable& v : var_list) {
+    zeros_slot(v, "m");
+    zeros_slot(v, "v");
+  }
+}
+
+Node* AdamOptimizer::apply_dense(Output grad, const Variable& var) {
+  const DType t = var.dtype();
+  Variable b1p = beta_power("beta1_power", var), b2p = beta_power("beta2_power", var);
+  if (b1p.dtype() != t) {
+    throw Unimplemented(str_cat("AdamOptimizer '", get_name(), "': variable '", var.name(), "' is ",
+                                name(t), " but the beta powers are ", name(b1p.dtype())));
+  }
+  return ops::apply_adam(var, get_slot(var, "m"), get_slot(var, "v"), b1p, b2p,
+                         hyper("learning_rate", t), hyper("beta1", t), hyper("beta2", t),
+                         hyper("epsilon", t), grad)
+      .node;
+}
+
+Node* AdamOptimizer::apply_sparse(const IndexedSlices& grad, const Variable& var) {
+  const DType t = var.dtype();
+  Output b1p = beta_power("beta1_power", var), b2p = beta_power("beta2_power", var);
+  Output lr_t = hyper("learning_rate", t), beta1 = hyper("beta1", t), beta2 = hyper("beta2", t);
+  Output eps = hyper("epsilon", t);
+  // TF1 _apply_sparse_shared, term by term.
+  Output lr = lr_t * sqrt_of(1.0 - b2p) / (1.0 - b1p);
+  Output g = to_dense(grad);
+  Variable m = get_slot(var, "m"), v = get_slot(var, "v");
+  Output m_t = m.assign(m.value() * beta1 + g * (1.0 - beta1));
+  Output v_t = v.assign(v.value() * beta2 + (g * g) * (1.0 - beta2));
+  Output var_update = var.assign_sub(lr * m_t / (sqrt_of(v_t) + eps));
+  return ops::group(var.op()->graph(), {var_update.node, m_t.node, v_t.node});
+}
+
+Node* AdamOptimizer::finish(const std::vector<Node*>& update_ops, const std::string& name) {
+  Graph& g = graph();
+  std::vector<Node*> all = update_ops;
+  {
+    // TF1: the powers advance after every update of the step has read them.
+    ControlDependencies after(g, update_ops);
+    for (const char* which : {"beta1_power", "beta2_power"}) {
+      Variable p = get_or_make_non_slot(which, nullptr);
+      Output b = hyper(which == std::string("beta1_power") ? "beta1" : "beta2", p.dtype());
+      all.push_back(p.assign(p.value() * b).node);
+    }
+  }
+  return ops::group(g, all, name);
+}
+
+}  // namespace dl::train
