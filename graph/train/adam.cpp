@@ -3,25 +3,11 @@
 #include <algorithm>
 
 #include "dl/graph/gradients.h"
-#include "dl/graph/op_registry.h"
 #include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/optimizer_ops.h"
 #include "dl/graph/ops/state_ops.h"
 
 namespace dl::train {
-namespace {
-
-// The math family's Sqrt, looked up by name so that this family does not depend on that one's
-// header.
-Output sqrt_of(Output x) {
-  if (OpRegistry::global().find("Sqrt") == nullptr) {
-    throw Unimplemented(str_cat("AdamOptimizer: the sparse update of '", x.name(),
-                                "' needs the Sqrt op, which is not registered"));
-  }
-  return x.graph().add_node("Sqrt", "Sqrt", {x})->output(0);
-}
-
-}  // namespace
 
 AdamOptimizer::AdamOptimizer(Hyper learning_rate, Hyper beta1, Hyper beta2, Hyper epsilon,
                              const std::string& name)
@@ -34,10 +20,10 @@ AdamOptimizer::AdamOptimizer(Hyper learning_rate, Hyper beta1, Hyper beta2, Hype
 
 Variable AdamOptimizer::beta_power(const std::string& which, const Variable& first_var) {
   const Hyper& b = which == "beta1_power" ? beta1_ : beta2_;
-  const DType t = first_var.dtype();
+  // TF1: a variable initialised with the Python float beta, hence float32.
   return get_or_make_non_slot(which, [&](Graph& g) -> Output {
     if (b.is_tensor()) return b.tensor();
-    return ops::scalar(g, static_cast<double>(static_cast<float>(b.value())), t, "initial_value");
+    return ops::scalar(g, b.value(), DType::f32, "initial_value");
   });
 }
 
@@ -77,16 +63,20 @@ Node* AdamOptimizer::apply_dense(Output grad, const Variable& var) {
 
 Node* AdamOptimizer::apply_sparse(const IndexedSlices& grad, const Variable& var) {
   const DType t = var.dtype();
-  Output b1p = beta_power("beta1_power", var), b2p = beta_power("beta2_power", var);
+  Output b1p = ops::cast(beta_power("beta1_power", var), t);
+  Output b2p = ops::cast(beta_power("beta2_power", var), t);
   Output lr_t = hyper("learning_rate", t), beta1 = hyper("beta1", t), beta2 = hyper("beta2", t);
   Output eps = hyper("epsilon", t);
   // TF1 _apply_sparse_shared, term by term.
-  Output lr = lr_t * sqrt_of(1.0 - b2p) / (1.0 - b1p);
+  Output lr = lr_t * ops::sqrt(1.0 - b2p) / (1.0 - b1p);
   Output g = to_dense(grad);
   Variable m = get_slot(var, "m"), v = get_slot(var, "v");
   Output m_t = m.assign(m.value() * beta1 + g * (1.0 - beta1));
-  Output v_t = v.assign(v.value() * beta2 + (g * g) * (1.0 - beta2));
-  Output var_update = var.assign_sub(lr * m_t / (sqrt_of(v_t) + eps));
+  // TF1 writes (g * g) * (1 - beta2); a TF session evaluates it as g * (g * (1 - beta2)) after
+  // Grappler's arithmetic optimizer moves the scalar inward (MinimizeBroadcasts): 1 ulp apart,
+  // and dl follows what TF computes.
+  Output v_t = v.assign(v.value() * beta2 + g * (g * (1.0 - beta2)));
+  Output var_update = var.assign_sub(lr * m_t / (ops::sqrt(v_t) + eps));
   return ops::group(var.op()->graph(), {var_update.node, m_t.node, v_t.node});
 }
 

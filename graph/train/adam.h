@@ -8,14 +8,12 @@ namespace dl::train {
 /// v = beta2 * v + (1 - beta2) * grad^2; var -= lr_t * m / (sqrt(v) + epsilon) (ApplyAdam;
 /// epsilon is TF1's "epsilon hat"). Slots "m" and "v" (zeros); non-slot variables
 /// "beta1_power" and "beta2_power" start at beta1 and beta2 and are multiplied by them after
-/// every step's updates. They take the variables' dtype (TF1 keeps them float32 and casts), so
-/// one AdamOptimizer handles variables of one dtype.
+/// every step's updates. As in TF1 they are float32 (cast for float64 variables).
 ///
 /// IndexedSlices follow TF1's _apply_sparse: m and v decay densely, the (summed) gradient rows
 /// are added to the touched rows, and var is updated densely from m and v. dl adds the rows as
 /// a densified gradient (zeros elsewhere), which gives the same numbers as TF1's
-/// deduplicate-then-scatter_add. This path needs the Sqrt op (math family); without it,
-/// apply_gradients throws Unimplemented for a sparse gradient.
+/// deduplicate-then-scatter_add.
 class AdamOptimizer : public Optimizer {
  public:
   explicit AdamOptimizer(Hyper learning_rate = 0.001, Hyper beta1 = 0.9, Hyper beta2 = 0.999,

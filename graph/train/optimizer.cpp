@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dl/graph/gradients.h"
+#include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/state_ops.h"
 
 namespace dl::train {
@@ -161,11 +162,12 @@ Output Optimizer::hyper(const std::string& name, DType dtype) {
   Output t;
   if (h->is_tensor()) {
     t = h->tensor();
-    if (t.dtype() != dtype || t.shape().rank() != 0) {
+    if (t.shape().rank() != 0) {
       throw InvalidArgument(str_cat("Optimizer '", name_, "': hyperparameter ", name, " ('",
-                                    t.name(), "') must be a scalar of dtype ", dl::name(dtype),
-                                    ", received ", t.spec().to_string()));
+                                    t.name(), "') must be a scalar, received ",
+                                    t.spec().to_string()));
     }
+    t = ops::cast(t, dtype);  // TF1 casts to the variable's dtype (no-op when equal)
   } else {
     // TF1 makes a float32 tensor of the number and casts it to the variable's dtype.
     const double v = static_cast<double>(static_cast<float>(h->value()));

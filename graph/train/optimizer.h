@@ -10,7 +10,8 @@
 ///
 /// Hyperparameters given as numbers become float32 constants, as TF1's convert_to_tensor makes
 /// them; for a float64 variable the float32 value is widened (TF1 casts it). A hyperparameter
-/// given as a tensor (a decayed learning rate) must have the variable's dtype.
+/// given as a tensor (a decayed learning rate) must be a scalar; it is cast to each variable's
+/// dtype.
 ///
 /// Update ops read the gradients, which read the variables: the Session runs nodes in creation
 /// order, so every gradient is computed before any update of the same run (TF1's GATE_OP).
