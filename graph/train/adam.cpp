@@ -1,7 +1,5 @@
 #include "dl/graph/train/adam.h"
 
-#include <algorithm>
-
 #include "dl/graph/gradients.h"
 #include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/optimizer_ops.h"
@@ -18,7 +16,7 @@ AdamOptimizer::AdamOptimizer(Hyper learning_rate, Hyper beta1, Hyper beta2, Hype
   set_hyper("epsilon", epsilon);
 }
 
-Variable AdamOptimizer::beta_power(const std::string& which, const Variable& first_var) {
+Variable AdamOptimizer::beta_power(const std::string& which) {
   const Hyper& b = which == "beta1_power" ? beta1_ : beta2_;
   // TF1: a variable initialised with the Python float beta, hence float32.
   return get_or_make_non_slot(which, [&](Graph& g) -> Output {
@@ -28,20 +26,8 @@ Variable AdamOptimizer::beta_power(const std::string& which, const Variable& fir
 }
 
 void AdamOptimizer::create_slots(const std::vector<Variable>& var_list) {
-  // TF1 colocates the beta powers with the variable of the smallest name; dl has one device.
-  const Variable first =
-      *std::min_element(var_list.begin(), var_list.end(),
-                        [](const Variable& a, const Variable& b) { return a.name() < b.name(); });
-  for (const Variable& v : var_list) {
-    if (v.dtype() != first.dtype()) {
-      throw Unimplemented(str_cat("AdamOptimizer '", get_name(), "': variables '", first.name(),
-                                  "' (", name(first.dtype()), ") and '", v.name(), "' (",
-                                  name(v.dtype()),
-                                  ") differ in dtype; use one optimizer per dtype"));
-    }
-  }
-  beta_power("beta1_power", first);
-  beta_power("beta2_power", first);
+  beta_power("beta1_power");
+  beta_power("beta2_power");
   for (const Variable& v : var_list) {
     zeros_slot(v, "m");
     zeros_slot(v, "v");
@@ -50,11 +36,8 @@ void AdamOptimizer::create_slots(const std::vector<Variable>& var_list) {
 
 Node* AdamOptimizer::apply_dense(Output grad, const Variable& var) {
   const DType t = var.dtype();
-  Variable b1p = beta_power("beta1_power", var), b2p = beta_power("beta2_power", var);
-  if (b1p.dtype() != t) {
-    throw Unimplemented(str_cat("AdamOptimizer '", get_name(), "': variable '", var.name(), "' is ",
-                                name(t), " but the beta powers are ", name(b1p.dtype())));
-  }
+  Output b1p = ops::cast(beta_power("beta1_power"), t);
+  Output b2p = ops::cast(beta_power("beta2_power"), t);
   return ops::apply_adam(var, get_slot(var, "m"), get_slot(var, "v"), b1p, b2p,
                          hyper("learning_rate", t), hyper("beta1", t), hyper("beta2", t),
                          hyper("epsilon", t), grad)
@@ -63,8 +46,8 @@ Node* AdamOptimizer::apply_dense(Output grad, const Variable& var) {
 
 Node* AdamOptimizer::apply_sparse(const IndexedSlices& grad, const Variable& var) {
   const DType t = var.dtype();
-  Output b1p = ops::cast(beta_power("beta1_power", var), t);
-  Output b2p = ops::cast(beta_power("beta2_power", var), t);
+  Output b1p = ops::cast(beta_power("beta1_power"), t);
+  Output b2p = ops::cast(beta_power("beta2_power"), t);
   Output lr_t = hyper("learning_rate", t), beta1 = hyper("beta1", t), beta2 = hyper("beta2", t);
   Output eps = hyper("epsilon", t);
   // TF1 _apply_sparse_shared, term by term.

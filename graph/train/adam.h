@@ -26,7 +26,7 @@ class AdamOptimizer : public Optimizer {
   Node* finish(const std::vector<Node*>& update_ops, const std::string& name) override;
 
  private:
-  Variable beta_power(const std::string& which, const Variable& first_var);
+  Variable beta_power(const std::string& which);
   Hyper beta1_, beta2_;
 };
 

@@ -113,7 +113,8 @@ class Optimizer {
     return get_or_make_slot(var, init::zeros_initializer(), slot_name);
   }
   /// A non-slot variable (Adam's beta powers), made once with `initial` under the current name
-  /// scope; `initial` is called only the first time (it may be empty once the variable exists).
+  /// scope (the top level when called from create_slots, like the slots); `initial` is called
+  /// only the first time (it may be empty once the variable exists).
   Variable get_or_make_non_slot(const std::string& name,
                                 const std::function<Output(Graph&)>& initial);
   Graph& graph() const;

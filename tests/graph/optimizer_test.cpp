@@ -383,3 +383,22 @@ TEST(TrainingOps, ScatterDuplicatesAccumulateSparseApplySumsThemFirst) {
 }
 
 }  // namespace dl
+
+namespace dl {
+TEST(Optimizer, AdamKeepsFloat32BetaPowersAndCastsThemForFloat64) {
+  Graph g;
+  Variable w(ops::constant(g, Tensor::from_vector<double>(Shape({1}), {1.0})), {.name = "w"});
+  Variable u(ops::constant(g, {1.0f}, Shape({1})), {.name = "u"});
+  train::AdamOptimizer adam(0.1);
+  Node* train_op = adam.minimize(w * 2.0 + ops::cast(u * 3.0f, DType::f64));
+  Session s(g);
+  s.run(global_variables_initializer(g));
+  s.run(train_op);
+  const Variable b1p = Variable::from_node(g.node_by_name("beta1_power"));
+  EXPECT_EQ(b1p.dtype(), DType::f32);
+  EXPECT_EQ(s.variable_value(b1p.op()).data<float>()[0], 0.9f * 0.9f);
+  // The first Adam step moves every variable by about lr (the bias-corrected m / sqrt(v) is 1).
+  EXPECT_NEAR(s.variable_value(w.op()).data<double>()[0], 0.9, 1e-6);
+  EXPECT_NEAR(s.variable_value(u.op()).data<float>()[0], 0.9f, 1e-6);
+}
+}  // namespace dl
