@@ -166,6 +166,45 @@ void check_last_axis(const char* what, Output logits, int64_t axis, const std::s
                               " of logits ", logits.shape().to_string(),
                               " is not supported; only the last axis is"));
 }
+
+// TF's wrappers accept logits [d0, ..., classes] of any rank >= 1: the 2-D op runs on
+// [d0 * ..., classes] and the loss gets the leading shape back. A 2-D call adds nothing.
+Output fused_cross_entropy(const char* op, Output logits, Output labels, bool sparse,
+                           const std::string& name) {
+  Graph& g = logits.graph();
+  const Shape& s = logits.shape();
+  const int r = s.rank();
+  if (r == 2) return g.add_node(op, name, {logits, labels})->output(0);
+  const std::string full = g.current_name_scope() + name;
+  if (r == 0)
+    throw InvalidArgument(
+        str_cat(op, " '", full, "': logits must have rank >= 1, received a scalar"));
+  const Shape& l = labels.shape();
+  std::vector<int64_t> lead(s.dims().begin(), s.dims().end() - 1);
+  const bool labels_fit = sparse ? l.compatible_with(Shape(lead)) : l.compatible_with(s);
+  if (!labels_fit) {
+    throw InvalidArgument(str_cat(op, " '", full, "': labels of shape ", l.to_string(),
+                                  " do not fit logits of shape ", s.to_string(), " (expected ",
+                                  sparse ? Shape(lead).to_string() : s.to_string(), ")"));
+  }
+  int64_t classes = s.dim(r - 1);
+  if (classes < 0 && !sparse) classes = l.dim(r - 1);
+  int unknown = 0;
+  for (size_t i = 0; i < lead.size(); ++i) {
+    if (lead[i] < 0) lead[i] = l.dim(static_cast<int>(i));  // labels share the leading dims
+    unknown += lead[i] < 0;
+  }
+  if (classes < 0 || unknown > 1) {
+    throw Unimplemented(str_cat(op, " '", full, "': logits of shape ", s.to_string(),
+                                " cannot be flattened to 2-D; dl needs a known class dimension "
+                                "and at most one unknown leading dimension"));
+  }
+  NameScope scope(g, name);
+  Output x2 = ops::reshape(logits, Shape({-1, classes}));
+  Output z2 = ops::reshape(labels, sparse ? Shape({-1}) : Shape({-1, classes}));
+  Output loss = g.add_node(op, op, {x2, z2})->output(0);
+  return ops::reshape(loss, Shape(lead));
+}
 }  // namespace
 
 Output softmax_cross_entropy_with_logits(Output labels, Output logits, int64_t dim,
@@ -178,16 +217,12 @@ Output softmax_cross_entropy_with_logits(Output labels, Output logits, int64_t d
 Output softmax_cross_entropy_with_logits_v2(Output labels, Output logits, int64_t axis,
                                             const std::string& name) {
   check_last_axis("softmax_cross_entropy_with_logits_v2", logits, axis, name);
-  return logits.graph()
-      .add_node("SoftmaxCrossEntropyWithLogits", name, {logits, labels})
-      ->output(0);
+  return fused_cross_entropy("SoftmaxCrossEntropyWithLogits", logits, labels, false, name);
 }
 
 Output sparse_softmax_cross_entropy_with_logits(Output labels, Output logits,
                                                 const std::string& name) {
-  return logits.graph()
-      .add_node("SparseSoftmaxCrossEntropyWithLogits", name, {logits, labels})
-      ->output(0);
+  return fused_cross_entropy("SparseSoftmaxCrossEntropyWithLogits", logits, labels, true, name);
 }
 
 Output sigmoid_cross_entropy_with_logits(Output labels, Output logits, const std::string& name) {

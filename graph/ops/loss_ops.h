@@ -12,7 +12,12 @@ namespace dl::nn {
 /// tf.nn.softmax_cross_entropy_with_logits (TF1's v1): per-row
 /// -sum(labels * log_softmax(logits)) for logits and labels [batch, classes] -> [batch].
 /// No gradient flows to labels (they pass through stop_gradient), as in TF1.
-/// Only the last axis (dim = -1 or 1) is supported; another throws Unimplemented.
+/// As TF, logits [d0, ..., classes] of another rank >= 1 are flattened to 2-D around the op
+/// and the loss has shape [d0, ...] (needs a known class count and at most one unknown leading
+/// dimension, else Unimplemented). Only the last axis (dim = -1 or rank - 1) is supported;
+/// another throws Unimplemented.
+/// The op's second output, backprop = softmax(logits) - labels, is differentiable (as in
+/// TF >= 1.5), so second derivatives of these losses work.
 Output softmax_cross_entropy_with_logits(
     Output labels, Output logits, int64_t dim = -1,
     const std::string& name = "softmax_cross_entropy_with_logits");
@@ -22,7 +27,8 @@ Output softmax_cross_entropy_with_logits_v2(
     Output labels, Output logits, int64_t axis = -1,
     const std::string& name = "softmax_cross_entropy_with_logits");
 /// tf.nn.sparse_softmax_cross_entropy_with_logits: labels [batch] int32 or int64 class indices,
-/// logits [batch, classes] -> [batch]. A label outside [0, classes) fails at run time with
+/// logits [batch, classes] -> [batch] (or labels [d0, ...] and logits [d0, ..., classes], as
+/// above). A label outside [0, classes) fails at run time with
 /// InvalidArgument naming the node, the label and the class count.
 Output sparse_softmax_cross_entropy_with_logits(
     Output labels, Output logits, const std::string& name = "SparseSoftmaxCrossEntropyWithLogits");

@@ -115,10 +115,57 @@ TEST(LossOps, SoftmaxCrossEntropyShapeErrorsNameTheNode) {
   std::string m = message_of([&] { nn::softmax_cross_entropy_with_logits_v2(z, x, -1, "xent"); });
   EXPECT_TRUE(contains(m, "SoftmaxCrossEntropyWithLogits 'xent'")) << m;
   EXPECT_TRUE(contains(m, "features are [?,10], labels are [?,5]")) << m;
+  // The op itself is 2-D only.
   Output x3 = ops::placeholder(g, DType::f32, Shape({2, 3, 4}), "x3");
-  m = message_of([&] { nn::softmax_cross_entropy_with_logits_v2(x3, x3); });
+  m = message_of([&] { g.add_node("SoftmaxCrossEntropyWithLogits", "", {x3, x3}); });
   EXPECT_TRUE(contains(m, "must be 2-D [batch, classes], received [2,3,4]")) << m;
   EXPECT_THROW(nn::softmax_cross_entropy_with_logits(x, x, 0), Unimplemented);
+  Output z3 = ops::placeholder(g, DType::f32, Shape({2, 4, 4}), "z3");
+  m = message_of([&] { nn::softmax_cross_entropy_with_logits_v2(z3, x3, -1, "x3ent"); });
+  EXPECT_TRUE(contains(m, "'x3ent'")) << m;
+  EXPECT_TRUE(contains(m, "labels of shape [2,4,4] do not fit logits of shape [2,3,4]")) << m;
+  Output xu = ops::placeholder(g, DType::f32, Shape({-1, -1, 4}), "xu");
+  EXPECT_THROW(nn::softmax_cross_entropy_with_logits_v2(xu, xu), Unimplemented);
+}
+
+// Logits of rank != 2 are flattened around the 2-D op, as TF's wrappers do.
+TEST(LossOps, CrossEntropiesAcceptOtherRanks) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::f64, Shape({-1, 3, 4}), "logits");
+  Output z = ops::placeholder(g, DType::f64, Shape({-1, 3, 4}), "labels");
+  Output s = ops::placeholder(g, DType::i64, Shape({-1, 3}), "sparse_labels");
+  Output dense = nn::softmax_cross_entropy_with_logits_v2(z, x);
+  Output sparse = nn::sparse_softmax_cross_entropy_with_logits(s, x);
+  EXPECT_EQ(dense.shape(), Shape({-1, 3}));
+  EXPECT_EQ(sparse.shape(), Shape({-1, 3}));
+  Tensor xv = testing::random_tensor(Shape({2, 3, 4}), 55, -2, 2, DType::f64);
+  Tensor zv = probability_rows(Shape({6, 4}), 56).reshaped(Shape({2, 3, 4}));
+  Tensor sv = Tensor::from_vector<int64_t>(Shape({2, 3}), {0, 3, 1, 2, 2, 0});
+  FeedDict feeds{{x, xv}, {z, zv}, {s, sv}};
+  // Same values as the 2-D op on the flattened inputs.
+  Output x2 = ops::placeholder(g, DType::f64, Shape({6, 4}), "logits2");
+  Output z2 = ops::placeholder(g, DType::f64, Shape({6, 4}), "labels2");
+  Output s2 = ops::placeholder(g, DType::i64, Shape({6}), "sparse_labels2");
+  Session sess(g);
+  auto out = sess.run(feeds, {dense, sparse});
+  auto flat = sess.run({{x2, xv.reshaped(Shape({6, 4}))},
+                        {z2, zv.reshaped(Shape({6, 4}))},
+                        {s2, sv.reshaped(Shape({6}))}},
+                       {nn::softmax_cross_entropy_with_logits_v2(z2, x2),
+                        nn::sparse_softmax_cross_entropy_with_logits(s2, x2)});
+  EXPECT_TRUE(testing::tensors_equal(out[0], flat[0].reshaped(Shape({2, 3}))));
+  EXPECT_TRUE(testing::tensors_equal(out[1], flat[1].reshaped(Shape({2, 3}))));
+  EXPECT_TRUE(testing::check_gradients(g, dense, {x, z}, feeds));
+  EXPECT_TRUE(testing::check_gradients(g, sparse, {x}, feeds));
+  // Rank 1: one example, a scalar loss.
+  Output x1 = ops::placeholder(g, DType::f64, Shape({4}), "logits1");
+  Output s1 = ops::placeholder(g, DType::i32, Shape{}, "label1");
+  Output l1 = nn::sparse_softmax_cross_entropy_with_logits(s1, x1);
+  EXPECT_EQ(l1.shape(), Shape{});
+  EXPECT_TRUE(
+      testing::check_gradients(g, l1, {x1},
+                               {{x1, testing::random_tensor(Shape({4}), 57, -1, 1, DType::f64)},
+                                {s1, Tensor::scalar<int32_t>(2)}}));
 }
 
 TEST(LossOps, SparseSoftmaxCrossEntropyMatchesTensorFlow) {
