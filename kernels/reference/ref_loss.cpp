@@ -4,11 +4,10 @@
 #include <string>
 
 #include "dl/core/dtype_visit.h"
+#include "dl/kernels/reference/ref_nn.h"
 
 namespace dl::kernels::ref {
 namespace {
-
-constexpr int64_t kParallelMin = 32768;
 
 template <class L>
 int64_t first_bad_label(const L* labels, int64_t n, int64_t classes) {
@@ -45,8 +44,7 @@ void softmax_cross_entropy(KernelContext& c) {
       for (int64_t r = 0; r < rows; ++r) pl[r] = 0;
       return;
     }
-#pragma omp parallel for if (rows * cols > kParallelMin)
-    for (int64_t r = 0; r < rows; ++r) {
+    for_each_row(rows, cols, [&](int64_t r) {
       const int64_t b = r * cols;
       T m = px[b];
       for (int64_t k = 1; k < cols; ++k) m = px[b + k] > m ? px[b + k] : m;
@@ -60,7 +58,7 @@ void softmax_cross_entropy(KernelContext& c) {
         pb[b + k] = std::exp(shifted) / sum - pz[b + k];
       }
       pl[r] = l;
-    }
+    });
   });
 }
 
@@ -92,8 +90,7 @@ void sparse_softmax_cross_entropy(KernelContext& c) {
     const T* px = x.data<T>();
     T* pl = loss.data<T>();
     T* pb = back.data<T>();
-#pragma omp parallel for if (rows * cols > kParallelMin)
-    for (int64_t r = 0; r < rows; ++r) {
+    for_each_row(rows, cols, [&](int64_t r) {
       const int64_t b = r * cols;
       const int64_t y = label_at(r);
       T m = px[b];
@@ -104,7 +101,7 @@ void sparse_softmax_cross_entropy(KernelContext& c) {
       for (int64_t k = 0; k < cols; ++k) {
         pb[b + k] = std::exp(px[b + k] - m) / sum - (k == y ? T{1} : T{0});
       }
-    }
+    });
   });
 }
 
@@ -118,11 +115,10 @@ void sigmoid_cross_entropy(KernelContext& c) {
     const T* pz = z.data<T>();
     T* po = o.data<T>();
     const int64_t n = o.num_elements();
-#pragma omp parallel for if (n > kParallelMin)
-    for (int64_t i = 0; i < n; ++i) {
+    detail::parallel_for(n, [&](int64_t i) {
       const T v = px[i];
       po[i] = (v > 0 ? v : T{0}) - v * pz[i] + std::log1p(std::exp(-std::abs(v)));
-    }
+    });
   });
 }
 

@@ -10,8 +10,6 @@
 namespace dl::kernels::ref {
 namespace {
 
-constexpr int64_t kParallelMin = 32768;
-
 // y[i] = f(x[i]); f is a generic lambda called with a T.
 template <class F>
 void map1(KernelContext& c, F f) {
@@ -22,8 +20,7 @@ void map1(KernelContext& c, F f) {
     const T* px = x.data<T>();
     T* po = o.data<T>();
     const int64_t n = o.num_elements();
-#pragma omp parallel for if (n > kParallelMin)
-    for (int64_t i = 0; i < n; ++i) po[i] = f(px[i]);
+    detail::parallel_for(n, [&](int64_t i) { po[i] = f(px[i]); });
   });
 }
 
@@ -39,8 +36,7 @@ void map2(KernelContext& c, F f) {
     const T* pb = b.data<T>();
     T* po = o.data<T>();
     const int64_t n = o.num_elements();
-#pragma omp parallel for if (n > kParallelMin)
-    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    detail::parallel_for(n, [&](int64_t i) { po[i] = f(pa[i], pb[i]); });
   });
 }
 
@@ -75,10 +71,9 @@ void bias_add(KernelContext& c) {
     const T* pv = v.data<T>();
     const T* pb = b.data<T>();
     T* po = o.data<T>();
-#pragma omp parallel for if (rc.rows * rc.cols > kParallelMin)
-    for (int64_t r = 0; r < rc.rows; ++r) {
+    for_each_row(rc.rows, rc.cols, [&](int64_t r) {
       for (int64_t k = 0; k < rc.cols; ++k) po[r * rc.cols + k] = pv[r * rc.cols + k] + pb[k];
-    }
+    });
   });
 }
 
@@ -92,12 +87,11 @@ void bias_add_grad(KernelContext& c) {
     T* po = o.data<T>();
     // One channel per iteration, rows summed in order: the result does not depend on the
     // thread count.
-#pragma omp parallel for if (rc.rows * rc.cols > kParallelMin)
-    for (int64_t k = 0; k < rc.cols; ++k) {
+    for_each_row(rc.cols, rc.rows, [&](int64_t k) {
       double acc = 0;
       for (int64_t r = 0; r < rc.rows; ++r) acc += static_cast<double>(pg[r * rc.cols + k]);
       po[k] = static_cast<T>(acc);
-    }
+    });
   });
 }
 
@@ -200,8 +194,7 @@ void softmax(KernelContext& c) {
     using T = decltype(tag);
     const T* px = x.data<T>();
     T* po = o.data<T>();
-#pragma omp parallel for if (rc.rows * rc.cols > kParallelMin)
-    for (int64_t r = 0; r < rc.rows; ++r) {
+    for_each_row(rc.rows, rc.cols, [&](int64_t r) {
       const T* xr = px + r * rc.cols;
       T* yr = po + r * rc.cols;
       T m = xr[0];
@@ -212,7 +205,7 @@ void softmax(KernelContext& c) {
         sum += yr[k];
       }
       for (int64_t k = 0; k < rc.cols; ++k) yr[k] /= sum;
-    }
+    });
   });
 }
 
@@ -224,8 +217,7 @@ void log_softmax(KernelContext& c) {
     using T = decltype(tag);
     const T* px = x.data<T>();
     T* po = o.data<T>();
-#pragma omp parallel for if (rc.rows * rc.cols > kParallelMin)
-    for (int64_t r = 0; r < rc.rows; ++r) {
+    for_each_row(rc.rows, rc.cols, [&](int64_t r) {
       const T* xr = px + r * rc.cols;
       T* yr = po + r * rc.cols;
       T m = xr[0];
@@ -234,7 +226,7 @@ void log_softmax(KernelContext& c) {
       for (int64_t k = 0; k < rc.cols; ++k) sum += std::exp(xr[k] - m);
       const T log_sum = std::log(sum);
       for (int64_t k = 0; k < rc.cols; ++k) yr[k] = (xr[k] - m) - log_sum;
-    }
+    });
   });
 }
 
@@ -248,13 +240,12 @@ void softmax_grad(KernelContext& c) {
     const T* py = y.data<T>();
     const T* pd = dy.data<T>();
     T* po = o.data<T>();
-#pragma omp parallel for if (rc.rows * rc.cols > kParallelMin)
-    for (int64_t r = 0; r < rc.rows; ++r) {
+    for_each_row(rc.rows, rc.cols, [&](int64_t r) {
       const int64_t b = r * rc.cols;
       T dot = 0;
       for (int64_t k = 0; k < rc.cols; ++k) dot += pd[b + k] * py[b + k];
       for (int64_t k = 0; k < rc.cols; ++k) po[b + k] = (pd[b + k] - dot) * py[b + k];
-    }
+    });
   });
 }
 
@@ -268,13 +259,12 @@ void log_softmax_grad(KernelContext& c) {
     const T* py = y.data<T>();
     const T* pd = dy.data<T>();
     T* po = o.data<T>();
-#pragma omp parallel for if (rc.rows * rc.cols > kParallelMin)
-    for (int64_t r = 0; r < rc.rows; ++r) {
+    for_each_row(rc.rows, rc.cols, [&](int64_t r) {
       const int64_t b = r * rc.cols;
       T sum = 0;
       for (int64_t k = 0; k < rc.cols; ++k) sum += pd[b + k];
       for (int64_t k = 0; k < rc.cols; ++k) po[b + k] = pd[b + k] - std::exp(py[b + k]) * sum;
-    }
+    });
   });
 }
 
@@ -307,11 +297,10 @@ void dropout(KernelContext& c) {
     T* pm = mask.data<T>();
     const int64_t n = x.num_elements();
     if (full) {
-#pragma omp parallel for if (n > kParallelMin)
-      for (int64_t i = 0; i < n; ++i) {
+      detail::parallel_for(n, [&](int64_t i) {
         pm[i] = keep_value(i);
         py[i] = px[i] * pm[i];
-      }
+      });
     } else {
       detail::for_each_broadcast(x.shape(), Shape(noise), x.shape(),
                                  [&](int64_t i, int64_t in, int64_t) {

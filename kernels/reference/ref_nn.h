@@ -3,8 +3,21 @@
 /// Inputs are validated by the ops' shape functions; these kernels assume concrete, matching
 /// shapes.
 #include "dl/kernels/kernel.h"
+#include "dl/kernels/reference/parallel.h"
 
 namespace dl::kernels::ref {
+
+/// f(r) for each independent row r of a [rows, cols] tensor: in parallel when the tensor is
+/// large (detail::parallel_for counts iterations; a row is `cols` elements of work).
+template <class F>
+void for_each_row(int64_t rows, int64_t cols, F&& f) {
+  if (rows < 2 || rows * cols < detail::kParallelThreshold) {
+    for (int64_t r = 0; r < rows; ++r) f(r);
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) f(r);
+}
 
 // BiasAdd(value [..., C], bias [C]) and BiasAddGrad(out_backprop [..., C]) -> [C].
 void bias_add(KernelContext& c);

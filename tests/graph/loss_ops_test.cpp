@@ -318,3 +318,31 @@ TEST(LossOps, L2LossMatchesTensorFlowAndGradient) {
 }
 
 }  // namespace dl
+
+namespace dl {
+// Large batches take the parallel path; each row must come out exactly as when it runs alone.
+TEST(LossOps, ParallelRowsMatchRowsRunAlone) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::f32, Shape({-1, 300}), "x");
+  Output z = ops::placeholder(g, DType::f32, Shape({-1, 300}), "z");
+  Output l = ops::placeholder(g, DType::i32, Shape({-1}), "l");
+  Output dense = nn::softmax_cross_entropy_with_logits_v2(z, x);
+  Output sparse = nn::sparse_softmax_cross_entropy_with_logits(l, x);
+  Output dense_bp = dense.node->output(1), sparse_bp = sparse.node->output(1);
+  Tensor xv = testing::random_tensor(Shape({200, 300}), 92, -4, 4);
+  Tensor zv = testing::random_tensor(Shape({200, 300}), 93, 0, 0.01);
+  std::vector<int32_t> labels;
+  for (int i = 0; i < 200; ++i) labels.push_back((i * 37) % 300);
+  Tensor lv = Tensor::from_vector<int32_t>(Shape({200}), labels);
+  Session s(g);
+  auto big = s.run({{x, xv}, {z, zv}, {l, lv}}, {dense, sparse, dense_bp, sparse_bp});
+  for (int64_t r = 0; r < 200; r += 23) {
+    auto one = s.run(
+        {{x, xv.slice_rows(r, r + 1)}, {z, zv.slice_rows(r, r + 1)}, {l, lv.slice_rows(r, r + 1)}},
+        {dense, sparse, dense_bp, sparse_bp});
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_TRUE(testing::tensors_equal(one[i], big[i].slice_rows(r, r + 1).clone())) << i;
+    }
+  }
+}
+}  // namespace dl

@@ -428,3 +428,30 @@ TEST(NnOps, DropoutRateLimitsAndKeepProbForm) {
 }
 
 }  // namespace dl
+
+namespace dl {
+// Large tensors take the parallel path; each row must come out exactly as when it runs alone.
+TEST(NnOps, ParallelRowsMatchRowsRunAlone) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::f32, Shape({-1, 301}), "x");
+  Output sm = nn::softmax(x);
+  Output lsm = nn::log_softmax(x);
+  Output bg = g.add_node("BiasAddGrad", "", {x})->output(0);
+  Tensor xv = testing::random_tensor(Shape({257, 301}), 91, -4, 4);
+  Session s(g);
+  auto big = s.run({{x, xv}}, {sm, lsm, bg});
+  std::vector<double> col_sums(301, 0.0);
+  for (int64_t r = 0; r < 257; r += 37) {
+    auto one = s.run({{x, xv.slice_rows(r, r + 1)}}, {sm, lsm});
+    EXPECT_TRUE(testing::tensors_equal(one[0], big[0].slice_rows(r, r + 1).clone()));
+    EXPECT_TRUE(testing::tensors_equal(one[1], big[1].slice_rows(r, r + 1).clone()));
+  }
+  for (int64_t r = 0; r < 257; ++r) {
+    for (int64_t k = 0; k < 301; ++k)
+      col_sums[static_cast<size_t>(k)] += xv.data<float>()[r * 301 + k];
+  }
+  for (int64_t k = 0; k < 301; ++k) {
+    EXPECT_EQ(big[2].data<float>()[k], static_cast<float>(col_sums[static_cast<size_t>(k)]));
+  }
+}
+}  // namespace dl
