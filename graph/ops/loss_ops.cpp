@@ -176,9 +176,10 @@ Output fused_cross_entropy(const char* op, Output logits, Output labels, bool sp
   const int r = s.rank();
   if (r == 2) return g.add_node(op, name, {logits, labels})->output(0);
   const std::string full = g.current_name_scope() + name;
-  if (r == 0)
+  if (r == 0) {
     throw InvalidArgument(
         str_cat(op, " '", full, "': logits must have rank >= 1, received a scalar"));
+  }
   const Shape& l = labels.shape();
   std::vector<int64_t> lead(s.dims().begin(), s.dims().end() - 1);
   const bool labels_fit = sparse ? l.compatible_with(Shape(lead)) : l.compatible_with(s);
