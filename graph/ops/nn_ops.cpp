@@ -3,6 +3,7 @@
 #include "dl/graph/op_registry.h"
 #include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/random_ops.h"
+#include "dl/graph/ops/reduce_ops.h"
 #include "dl/graph/ops/state_ops.h"
 #include "dl/kernels/reference/ref_nn.h"
 
@@ -138,9 +139,29 @@ std::vector<Grad> exp_linear_grad_grad(GradContext& c) {
   return {add2(c, c.node.type().c_str(), dz, y), add2(c, "ReluGrad", dz * g, y * -1.0)};
 }
 
-[[noreturn]] std::vector<Grad> no_second_derivative(GradContext& c) {
-  throw Unimplemented(str_cat("gradients: the gradient of ", c.node.type(), " ('", c.node.name(),
-                              "') is not implemented, so this second derivative is unavailable"));
+Output row_sum(Output x) { return ops::reduce_sum(x, {-1}, true); }
+
+// SoftmaxGrad(y, dy) = (dy - <dy, y>) * y, sums over the last axis:
+// d/d(dy) = SoftmaxGrad(y, dz); d/dy = dz * (dy - <dy, y>) - dy * <dz, y>.
+std::vector<Grad> softmax_grad_grad(GradContext& c) {
+  Output y = c.input(0), dy = c.input(1), dz = c.dy();
+  return {dz * (dy - row_sum(dy * y)) - dy * row_sum(dz * y), add2(c, "SoftmaxGrad", y, dz)};
+}
+
+// LogSoftmaxGrad(ly, dy) = dy - p * sum(dy) with p = exp(ly):
+// d/d(ly) = -dz * p * sum(dy); d/d(dy) = dz - sum(dz * p).
+std::vector<Grad> log_softmax_grad_grad(GradContext& c) {
+  Output ly = c.input(0), dy = c.input(1), dz = c.dy();
+  Output p = ops::exp(ly);
+  return {-(dz * p * row_sum(dy)), dz - row_sum(dz * p)};
+}
+
+// SoftsignGrad(g, x) = g / (1 + |x|)^2: d/dg = SoftsignGrad(dz, x);
+// d/dx = -2 sign(x) * dz * g / (1 + |x|)^3.
+std::vector<Grad> softsign_grad_grad(GradContext& c) {
+  Output g = c.input(0), x = c.input(1), dz = c.dy();
+  return {add2(c, "SoftsignGrad", dz, x),
+          add2(c, "SoftsignGrad", dz * g, x) * ops::sign(x) * -2.0 / (ops::abs(x) + 1.0)};
 }
 
 }  // namespace
@@ -256,7 +277,7 @@ void register_nn_ops(OpRegistry& r) {
             .outputs({"backprops"})
             .infer(infer_float_pair)
             .reference(ref::softsign_grad)
-            .grad(no_second_derivative));
+            .grad(softsign_grad_grad));
   r.add(OpDef("LeakyRelu")
             .inputs({"features"})
             .outputs({"activations"})
@@ -325,7 +346,7 @@ void register_nn_ops(OpRegistry& r) {
             .outputs({"output"})
             .infer(infer_float_pair)
             .reference(ref::softmax_grad)
-            .grad(no_second_derivative));
+            .grad(softmax_grad_grad));
   r.add(OpDef("LogSoftmax")
             .inputs({"logits"})
             .outputs({"logsoftmax"})
@@ -339,7 +360,7 @@ void register_nn_ops(OpRegistry& r) {
             .outputs({"output"})
             .infer(infer_float_pair)
             .reference(ref::log_softmax_grad)
-            .grad(no_second_derivative));
+            .grad(log_softmax_grad_grad));
 
   // ---- dropout ----
   r.add(OpDef("Dropout")
