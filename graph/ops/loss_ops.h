@@ -11,6 +11,8 @@ namespace dl::nn {
 
 /// tf.nn.softmax_cross_entropy_with_logits (TF1's v1): per-row
 /// -sum(labels * log_softmax(logits)) for logits and labels [batch, classes] -> [batch].
+/// Each labels row must be a probability distribution: as in TF, the gradient to logits is
+/// softmax(logits) - labels, which assumes the row sums to 1.
 /// No gradient flows to labels (they pass through stop_gradient), as in TF1.
 /// As TF, logits [d0, ..., classes] of another rank >= 1 are flattened to 2-D around the op
 /// and the loss has shape [d0, ...] (needs a known class count and at most one unknown leading
