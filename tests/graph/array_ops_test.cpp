@@ -313,3 +313,18 @@ TEST(ArrayGrad, OneHotAndShapeHaveNone) {
 }
 
 }  // namespace dl
+
+namespace dl {
+
+TEST(ArrayGrad, TileGradIsDifferentiable) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::f64, Shape({-1, 2}), "x");
+  Output t = ops::tile(x, {2, 3});
+  Output v = ops::placeholder(g, DType::f64, Shape({-1, 6}), "v");
+  Output gx = gradients({t}, {x}, {v})[0];
+  EXPECT_EQ(gx.node->type(), "TileGrad");
+  FeedDict feeds{{x, rnd(Shape({2, 2}), 43)}, {v, rnd(Shape({4, 6}), 44)}};
+  EXPECT_TRUE(testing::check_gradients(g, gx, {v}, feeds));
+}
+
+}  // namespace dl
