@@ -6,6 +6,7 @@
 #include "dl/graph/op_registry.h"
 #include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/state_ops.h"
+#include "dl/kernels/reference/parallel.h"
 
 namespace dl {
 namespace {
@@ -26,8 +27,7 @@ void random_kernel(KernelContext& c) {
     using T = decltype(tag);
     T* p = o.data<T>();
     const int64_t n = o.num_elements();
-#pragma omp parallel for if (n > 65536)
-    for (int64_t i = 0; i < n; ++i) {
+    detail::parallel_for(n, [&](int64_t i) {
       const auto u = static_cast<uint64_t>(i);
       if constexpr (Kind == 0) {
         p[i] = std::is_same_v<T, float> ? static_cast<T>(rs.uniform(u))
@@ -37,7 +37,7 @@ void random_kernel(KernelContext& c) {
       } else {
         p[i] = static_cast<T>(rs.truncated_normal(u));
       }
-    }
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 /// Internal: reference kernels for element-wise ops, written once as templates over a functor.
-/// binary_kernel<F> handles broadcasting and every dtype F accepts; OpenMP splits flat
+/// binary_kernel<F> handles broadcasting and every dtype F accepts; parallel_for splits flat
 /// (non-broadcast) loops, which keeps results independent of the thread count.
 #include <cstdint>
 #include <type_traits>
@@ -8,6 +8,7 @@
 #include "dl/core/dtype_visit.h"
 #include "dl/kernels/kernel.h"
 #include "dl/kernels/reference/broadcast.h"
+#include "dl/kernels/reference/parallel.h"
 
 namespace dl::detail {
 
@@ -35,12 +36,10 @@ void binary_kernel(KernelContext& c) {
       T* po = o.data<T>();
       const int64_t n = o.num_elements();
       if (a.shape() == o.shape() && b.shape() == o.shape()) {
-#pragma omp parallel for if (n > 32768)
-        for (int64_t i = 0; i < n; ++i) po[i] = F::apply(pa[i], pb[i]);
+        parallel_for(n, [&](int64_t i) { po[i] = F::apply(pa[i], pb[i]); });
       } else if (b.num_elements() == 1 && a.shape() == o.shape()) {
         const T s = pb[0];
-#pragma omp parallel for if (n > 32768)
-        for (int64_t i = 0; i < n; ++i) po[i] = F::apply(pa[i], s);
+        parallel_for(n, [&](int64_t i) { po[i] = F::apply(pa[i], s); });
       } else {
         for_each_broadcast(o.shape(), a.shape(), b.shape(), [&](int64_t i, int64_t ia, int64_t ib) {
           po[i] = F::apply(pa[ia], pb[ib]);
@@ -90,8 +89,7 @@ void unary_kernel(KernelContext& c) {
       const T* px = x.data<T>();
       T* po = o.data<T>();
       const int64_t n = o.num_elements();
-#pragma omp parallel for if (n > 32768)
-      for (int64_t i = 0; i < n; ++i) po[i] = F::apply(px[i]);
+      parallel_for(n, [&](int64_t i) { po[i] = F::apply(px[i]); });
     } else {
       c.fail(str_cat("dtype ", name(x.dtype()), " is not supported"));
     }
