@@ -11,6 +11,7 @@
 #include <set>
 
 #include "dl/core/io/file_util.h"
+#include "dl/core/io/text_escape.h"
 
 namespace dl::train {
 namespace {
@@ -122,60 +123,6 @@ std::string checkpoint_dir_of(const std::string& path) {
 
 // ---- checkpoint state file (TF's CheckpointState in protobuf text format) ----
 
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      const char oct[] = {'\\', static_cast<char>('0' + (c >> 6)),
-                          static_cast<char>('0' + ((c >> 3) & 7)),
-                          static_cast<char>('0' + (c & 7))};
-      out.append(oct, 4);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-bool unquote(const std::string& s, std::string* out) {
-  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return false;
-  out->clear();
-  const size_t end = s.size() - 1;  // the closing quote
-  for (size_t i = 1; i < end; ++i) {
-    char c = s[i];
-    if (c == '"') return false;
-    if (c != '\\') {
-      *out += c;
-      continue;
-    }
-    if (++i >= end) return false;  // the backslash escapes the closing quote
-    c = s[i];
-    if (c >= '0' && c <= '7') {
-      int v = 0;
-      for (int k = 0; k < 3 && i < end && s[i] >= '0' && s[i] <= '7'; ++k, ++i) {
-        v = v * 8 + (s[i] - '0');
-      }
-      --i;
-      if (v > 255) return false;
-      *out += static_cast<char>(v);
-    } else if (c == 'n') {
-      *out += '\n';
-    } else if (c == 't') {
-      *out += '\t';
-    } else if (c == 'r') {
-      *out += '\r';
-    } else if (c == '"' || c == '\\' || c == '\'') {
-      *out += c;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t\r");
   if (b == std::string::npos) return "";
@@ -186,9 +133,9 @@ void write_checkpoint_state(const std::string& dir, const CheckpointState& st) {
   std::string text =
       "# dl checkpoint state: the newest checkpoint and the kept ones, oldest first\n"
       "# (docs/checkpoint_format.md)\n";
-  text += "model_checkpoint_path: " + quote(st.model_checkpoint_path) + "\n";
+  text += "model_checkpoint_path: " + io::quote(st.model_checkpoint_path) + "\n";
   for (const std::string& p : st.all_model_checkpoint_paths) {
-    text += "all_model_checkpoint_paths: " + quote(p) + "\n";
+    text += "all_model_checkpoint_paths: " + io::quote(p) + "\n";
   }
   io::write_file_atomically((fs::path(dir) / kStateFile).string(), text);
 }
@@ -496,7 +443,7 @@ std::optional<CheckpointState> get_checkpoint_state(const std::string& checkpoin
     if (colon == std::string::npos) fail("expected 'key: \"value\"', found '" + line + "'");
     const std::string key = trim(line.substr(0, colon));
     std::string value;
-    if (!unquote(trim(line.substr(colon + 1)), &value)) fail("malformed quoted string");
+    if (!io::unquote(trim(line.substr(colon + 1)), &value)) fail("malformed quoted string");
     if (key == "model_checkpoint_path") {
       if (have_model) fail("model_checkpoint_path appears twice");
       have_model = true;
