@@ -496,7 +496,9 @@ void Parser::parse_node(int line) {
   }
   take();
   if (!name || !op) fail(line, "a node needs a name and an op");
-  if (name->text.empty()) fail(name->line, "empty node name");
+  if (name->text.empty() || name->text.back() == '/' || name->text[0] == '^') {
+    fail(name->line, "invalid node name " + quote(name->text));
+  }
   if (nodes_.count(name->text)) fail(name->line, "node '" + name->text + "' is defined twice");
   if (!OpRegistry::global().find(op->text)) {
     fail(op->line, str_cat("unknown op '", op->text, "' for node '", name->text, "'"));

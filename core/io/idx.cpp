@@ -150,7 +150,9 @@ Tensor read_idx(const std::string& path) {
   // Read what the header promises, growing the buffer only as data arrives, so that a
   // corrupted header cannot make us allocate terabytes.
   std::vector<unsigned char> data;
-  data.reserve(static_cast<size_t>(std::min<uint64_t>(data_bytes, 1u << 26)));
+  // deflate expands at most ~1032:1, so no valid file holds more than that many bytes.
+  const uint64_t on_disk = std::filesystem::file_size(path, ec);
+  data.reserve(static_cast<size_t>(std::min<uint64_t>(data_bytes, ec ? 0 : 1032 * on_disk)));
   if (const uint64_t got = in.read(data_bytes, data); got < data_bytes) {
     throw DataLoss(str_cat("IDX file '", path, "' is truncated: expected ", data_bytes,
                            " data bytes for shape ", shape.to_string(), ", received ", got));

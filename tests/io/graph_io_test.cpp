@@ -251,6 +251,9 @@ TEST_F(GraphIo, ImportErrorsNameTheFileAndLine) {
   m = import_error(ph + "node {\n name: \"x\"\n op: \"Identity\"\n}\n");
   EXPECT_TRUE(contains(m, "bad.pbtxt:8:") && contains(m, "'x' is defined twice")) << m;
 
+  m = import_error("node {\n name: \"a/\"\n op: \"NoOp\"\n}\n");
+  EXPECT_TRUE(contains(m, "bad.pbtxt:3:") && contains(m, "invalid node name \"a/\"")) << m;
+
   m = import_error(ph + "collection {\n key: \"k\"\n node: \"missing\"\n}\n");
   EXPECT_TRUE(contains(m, "bad.pbtxt:9:") && contains(m, "unknown collection node 'missing'")) << m;
 
