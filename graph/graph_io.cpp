@@ -97,11 +97,12 @@ void write_attr(std::string& out, const std::string& key, const AttrValue& value
           out += head + "tensor {\n    " + spec + "\n    values: [\n";
           for (size_t i = 0; i < vals.size(); i += kValuesPerLine) {
             out += "      ";
-            for (size_t j = i; j < std::min(vals.size(), i + kValuesPerLine); ++j) {
-              out +=
-                  vals[j] + (j + 1 < vals.size() ? (j + 1 < i + kValuesPerLine ? ", " : ",") : "");
+            const size_t end = std::min(vals.size(), i + kValuesPerLine);
+            for (size_t j = i; j < end; ++j) {
+              out += vals[j];
+              if (j + 1 < end) out += ", ";
             }
-            out += "\n";
+            out += end < vals.size() ? ",\n" : "\n";
           }
           out += "    ]\n  } }\n";
         }

@@ -171,7 +171,9 @@ TEST_F(Idx, HugeDimensionsAreDataLossWithoutAllocating) {
   // 64 GiB promised, 4 bytes present: refused from the data actually there.
   write_bytes(path("promise"), header(0x0C, {0x10000, 0x40000}) + "abcd");
   m = error_of([&] { io::read_idx(path("promise")); }, ErrorCode::data_loss);
-  EXPECT_TRUE(contains(m, "expected 68719476736 data bytes") && contains(m, "received 4")) << m;
+  EXPECT_TRUE(contains(m, path("promise")) && contains(m, "expected 68719476736 data bytes") &&
+              contains(m, "received 4"))
+      << m;
 }
 
 TEST_F(Idx, RandomBytesNeverCrash) {
