@@ -64,12 +64,10 @@ void compare_kernel(KernelContext& c) {
     bool* po = o.data<bool>();
     const int64_t n = o.num_elements();
     if (a.shape() == o.shape() && b.shape() == o.shape()) {
-#pragma omp parallel for if (n > 32768)
-      for (int64_t i = 0; i < n; ++i) po[i] = F::apply(pa[i], pb[i]);
+      parallel_for(n, [&](int64_t i) { po[i] = F::apply(pa[i], pb[i]); });
     } else if (b.num_elements() == 1 && a.shape() == o.shape()) {
       const T s = pb[0];
-#pragma omp parallel for if (n > 32768)
-      for (int64_t i = 0; i < n; ++i) po[i] = F::apply(pa[i], s);
+      parallel_for(n, [&](int64_t i) { po[i] = F::apply(pa[i], s); });
     } else {
       for_each_broadcast(o.shape(), a.shape(), b.shape(), [&](int64_t i, int64_t ia, int64_t ib) {
         po[i] = F::apply(pa[ia], pb[ib]);

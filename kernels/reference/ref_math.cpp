@@ -6,6 +6,7 @@
 
 #include "dl/core/dtype_visit.h"
 #include "dl/kernels/reference/broadcast.h"
+#include "dl/kernels/reference/parallel.h"
 
 namespace dl::kernels::ref {
 namespace {
@@ -49,8 +50,7 @@ void matmul(KernelContext& c) {
         pb = bt.data();
       }
       T* po = o.data<T>();
-#pragma omp parallel for if (m * n * k > 65536)
-      for (int64_t i = 0; i < m; ++i) {
+      detail::parallel_for(m, n * std::max<int64_t>(k, 1), [&](int64_t i) {
         const T* row = pa + i * k;
         for (int64_t j = 0; j < n; ++j) {
           const T* col = pb + j * k;
@@ -58,7 +58,7 @@ void matmul(KernelContext& c) {
           for (int64_t p = 0; p < k; ++p) acc += static_cast<acc_t<T>>(row[p]) * col[p];
           po[i * n + j] = static_cast<T>(acc);
         }
-      }
+      });
     }
   });
 }
@@ -73,8 +73,7 @@ void cast(KernelContext& c) {
     visit_dtype(x.dtype(), [&](auto from) {
       using From = decltype(from);
       const From* px = x.data<From>();
-#pragma omp parallel for if (n > 32768)
-      for (int64_t i = 0; i < n; ++i) po[i] = static_cast<To>(px[i]);
+      detail::parallel_for(n, [&](int64_t i) { po[i] = static_cast<To>(px[i]); });
     });
   });
 }

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "dl/core/dtype_visit.h"
+#include "dl/kernels/reference/parallel.h"
 
 namespace dl::kernels::ref {
 namespace {
@@ -66,8 +67,7 @@ void fold(const T* x, const Layout& l, Out* out, Acc init, Step step, Fin fin) {
   const int64_t blocks = (n + kBlock - 1) / kBlock;
   const int64_t* base = l.base.data();
   const int64_t* roff = l.roff.data();
-#pragma omp parallel for if (n * nr > 32768)
-  for (int64_t b = 0; b < blocks; ++b) {
+  detail::parallel_for(blocks, kBlock * std::max<int64_t>(nr, 1), [&](int64_t b) {
     const int64_t j0 = b * kBlock, j1 = std::min(n, j0 + kBlock);
     Acc acc[kBlock];
     for (int64_t j = j0; j < j1; ++j) acc[j - j0] = init;
@@ -76,7 +76,7 @@ void fold(const T* x, const Layout& l, Out* out, Acc init, Step step, Fin fin) {
       for (int64_t j = j0; j < j1; ++j) acc[j - j0] = step(acc[j - j0], x[base[j] + off], r);
     }
     for (int64_t j = j0; j < j1; ++j) out[j] = fin(acc[j - j0]);
-  }
+  });
 }
 
 template <class T>
@@ -215,8 +215,7 @@ void prod_others(KernelContext& c) {
       T* po = o.data<T>();
       // Exclusive prefix products forwards, then the suffix products backwards: no division,
       // so zeros are handled exactly.
-#pragma omp parallel for if (n * nr > 32768)
-      for (int64_t j = 0; j < n; ++j) {
+      detail::parallel_for(n, std::max<int64_t>(nr, 1), [&](int64_t j) {
         const int64_t b = l.base[static_cast<size_t>(j)];
         std::vector<W> pre(static_cast<size_t>(nr));
         W p = 1;
@@ -230,7 +229,7 @@ void prod_others(KernelContext& c) {
           po[at] = static_cast<T>(pre[static_cast<size_t>(r)] * suf);
           suf *= static_cast<W>(px[at]);
         }
-      }
+      });
     }
   });
 }

@@ -212,3 +212,29 @@ TEST(ReduceGrad, ArgMaxHasNone) {
 }
 
 }  // namespace dl
+
+namespace dl {
+
+TEST(ReduceGrad, GradientOpsAreThemselvesDifferentiable) {
+  // gradients(y, x, grad_ys = v) is linear in v: checking d/dv exercises the gradients of the
+  // internal ops (BroadcastToShapeOf, TileGrad's tile, ...).
+  Graph g;
+  Output x = ops::placeholder(g, DType::f64, Shape({-1, 3}), "x");
+  Output v = ops::placeholder(g, DType::f64, Shape({-1}), "v");
+  Output gsum = gradients({ops::reduce_sum(x, {1})}, {x}, {v})[0];
+  Output gmean = gradients({ops::reduce_mean(x, {1})}, {x}, {v})[0];
+  FeedDict feeds{{x, testing::random_tensor(Shape({2, 3}), 41, -1, 1, DType::f64)},
+                 {v, testing::random_tensor(Shape({2}), 42, -1, 1, DType::f64)}};
+  EXPECT_TRUE(testing::check_gradients(g, gsum, {v}, feeds));
+  EXPECT_TRUE(testing::check_gradients(g, gmean * x, {v, x}, feeds));
+}
+
+TEST(ReduceGrad, SecondDerivativeOfProdIsRefusedClearly) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::f64, Shape({3}), "x");
+  Output gx = gradients({ops::reduce_prod(x, {}, false, "p")}, {x})[0];
+  const std::string m = message_of([&] { gradients({gx}, {x}); });
+  EXPECT_TRUE(contains(m, "second derivative of reduce_prod ('gradients/p_grad/ProdGrad')")) << m;
+}
+
+}  // namespace dl
