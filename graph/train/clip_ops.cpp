@@ -1,5 +1,7 @@
 #include "dl/graph/train/clip_ops.h"
 
+#include "dl/graph/ops/array_ops.h"
+#include "dl/graph/ops/loss_ops.h"
 #include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/reduce_ops.h"
 #include "dl/graph/ops/state_ops.h"
@@ -59,13 +61,13 @@ Output global_norm(const std::vector<Grad>& t_list, const std::string& name) {
   Graph& g = values_of(*first).graph();
   const std::string scope = scope_of(g, name);
   NameScope s(g, scope);
-  std::vector<Output> sums;
+  // As TF: per-tensor L2Loss (sum of squares / 2), their stacked sum, times 2, square root.
+  std::vector<Output> half_squared_norms;
   for (const Grad& t : t_list) {
-    if (!t) continue;
-    Output v = values_of(t);
-    sums.push_back(ops::reduce_sum(v * v));
+    if (t) half_squared_norms.push_back(nn::l2_loss(values_of(t)));
   }
-  return ops::sqrt(ops::add_n(sums), scope);
+  Output half_squared_norm = ops::reduce_sum(ops::stack(half_squared_norms));
+  return ops::sqrt(half_squared_norm * ops::scalar(g, 2.0, half_squared_norm.dtype()), scope);
 }
 
 std::pair<std::vector<Grad>, Output> clip_by_global_norm(const std::vector<Grad>& t_list,

@@ -23,9 +23,8 @@ Grad clip_by_norm(const Grad& t, double clip_norm, std::vector<int64_t> axes = {
                   const std::string& name = "clip_by_norm");
 
 /// tf.global_norm(t_list): sqrt(sum of the squares of every element of every tensor),
-/// skipping empty Grads. TF sums per-tensor L2Loss values; dl sums reduce_sum(t * t) per tensor
-/// with add_n, which can differ in the last bits. Throws InvalidArgument when every Grad is
-/// empty.
+/// skipping empty Grads, built as TF builds it (L2Loss per tensor, stacked, summed, times 2).
+/// Throws InvalidArgument when every Grad is empty.
 Output global_norm(const std::vector<Grad>& t_list, const std::string& name = "global_norm");
 
 /// tf.clip_by_global_norm(t_list, clip_norm, use_norm): every t scaled by

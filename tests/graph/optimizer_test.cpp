@@ -61,7 +61,8 @@ const json& find_case(const std::string& name) {
   throw std::runtime_error("no case " + name);
 }
 
-// The optimizer of a fixture case; an empty argument list uses dl's defaults, which must be TF's.
+// The optimizer of a fixture case: missing arguments take TF's defaults; an empty argument list
+// uses dl's own defaults (so the cases without arguments check that they are TF's).
 std::unique_ptr<train::Optimizer> make_optimizer(const std::string& kind, const json& a) {
   auto num = [&](const char* k, double def) { return a.contains(k) ? a[k].get<double>() : def; };
   auto flag = [&](const char* k) { return a.contains(k) && a[k].get<bool>(); };
@@ -74,8 +75,8 @@ std::unique_ptr<train::Optimizer> make_optimizer(const std::string& kind, const 
   }
   if (kind == "Adam") {
     if (a.empty()) return std::make_unique<train::AdamOptimizer>();
-    return std::make_unique<train::AdamOptimizer>(num("learning_rate", 0), num("beta1", 0),
-                                                  num("beta2", 0), num("epsilon", 0));
+    return std::make_unique<train::AdamOptimizer>(num("learning_rate", 0.001), num("beta1", 0.9),
+                                                  num("beta2", 0.999), num("epsilon", 1e-8));
   }
   if (kind == "RMSProp") {
     return std::make_unique<train::RMSPropOptimizer>(num("learning_rate", 0), num("decay", 0.9),
@@ -91,8 +92,8 @@ std::unique_ptr<train::Optimizer> make_optimizer(const std::string& kind, const 
   }
   if (kind == "Adadelta") {
     if (a.empty()) return std::make_unique<train::AdadeltaOptimizer>();
-    return std::make_unique<train::AdadeltaOptimizer>(num("learning_rate", 0), num("rho", 0),
-                                                      num("epsilon", 0));
+    return std::make_unique<train::AdadeltaOptimizer>(num("learning_rate", 0.001), num("rho", 0.95),
+                                                      num("epsilon", 1e-8));
   }
   throw std::runtime_error("unknown optimizer " + kind);
 }
@@ -127,12 +128,19 @@ TEST_P(TfOptimizerParity, ThreeStepsMatchTensorFlow) {
   Variable w(ops::constant(g, f32(shape, c["var_init"])), {.name = "w"});
   auto opt = make_optimizer(c["optimizer"], c["args"]);
   Variable gs = train::get_or_create_global_step(g);
-  Output grad_in, ids, coeff;
+  const bool twice = c.value("twice", false);
+  Output grad_in, ids, coeff, ids2, coeff2;
   Output loss;
   if (sparse) {
     ids = ops::placeholder(g, DType::i32, Shape({-1}), "ids");
     coeff = ops::placeholder(g, DType::f32, Shape({-1, shape.dim(1)}), "c");
     loss = nn::embedding_lookup(w, ids) * coeff;
+    if (twice) {
+      // TF looks up reverse(ids); the reversed ids are fed here (dl has no ReverseV2 yet).
+      ids2 = ops::placeholder(g, DType::i32, Shape({-1}), "ids2");
+      coeff2 = ops::placeholder(g, DType::f32, Shape({-1, shape.dim(1)}), "c2");
+      loss = loss + nn::embedding_lookup(w, ids2) * coeff2;
+    }
     auto gv = opt->compute_gradients(loss, {w});
     ASSERT_TRUE(gv[0].first.is_sparse());
   } else {
@@ -148,8 +156,14 @@ TEST_P(TfOptimizerParity, ThreeStepsMatchTensorFlow) {
     if (sparse) {
       const std::vector<int32_t> id_values = step["ids"].get<std::vector<int32_t>>();
       const int64_t n = static_cast<int64_t>(id_values.size());
-      s.run(train_op, {{ids, Tensor::from_vector<int32_t>(Shape({n}), id_values)},
-                       {coeff, f32(Shape({n, shape.dim(1)}), step["coeff"])}});
+      FeedDict feeds{{ids, Tensor::from_vector<int32_t>(Shape({n}), id_values)},
+                     {coeff, f32(Shape({n, shape.dim(1)}), step["coeff"])}};
+      if (twice) {
+        const std::vector<int32_t> reversed(id_values.rbegin(), id_values.rend());
+        feeds.emplace_back(ids2, Tensor::from_vector<int32_t>(Shape({n}), reversed));
+        feeds.emplace_back(coeff2, f32(Shape({n, shape.dim(1)}), step["coeff2"]));
+      }
+      s.run(train_op, feeds);
     } else {
       s.run(train_op, {{grad_in, f32(shape, step["grad"])}});
     }
