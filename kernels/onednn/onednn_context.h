@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dl/graph/node.h"
+#include "dl/kernels/onednn/onednn_kernels.h"
 
 namespace dl::onednn {
 
@@ -16,13 +17,6 @@ namespace dl::onednn {
 const dnnl::engine& engine();
 /// This thread's stream on engine().
 dnnl::stream& stream();
-
-/// Convolution layouts: false (the default) runs the primitives directly on the user's NHWC /
-/// HWIO tensors; true lets oneDNN pick its layouts (format_tag::any) and adds reorders.
-/// Measured on the LeNet shapes (bench/bench_conv2d.cpp): see docs in register_onednn.cpp.
-/// Affects kernels built after the call.
-void set_conv_blocked_layouts(bool on);
-bool conv_blocked_layouts();
 
 /// dl::InvalidArgument for a primitive that oneDNN refused to create:
 /// "<Op> '<node>': oneDNN could not create <what> (<status>): <oneDNN message>".

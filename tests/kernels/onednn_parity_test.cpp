@@ -105,26 +105,44 @@ std::vector<ConvCase> conv_cases() {
   return cases;
 }
 
+// The forward op and both gradients of one case, compared.
+void check_conv_case(const ConvCase& k, uint64_t& seed, const std::string& what) {
+  Graph g;
+  Output x =
+      ops::placeholder(g, DType::f32, Shape({k.unknown_batch ? -1 : k.n, k.h, k.w, k.c}), "x");
+  Output w = ops::placeholder(g, DType::f32, Shape({k.kh, k.kw, k.c, k.o}), "w");
+  Output y = nn::conv2d(x, w, {1, k.sh, k.sw, 1}, k.padding, "NHWC", {1, k.dh, k.dw, 1});
+  FeedDict feeds{{x, random_tensor(Shape({k.n, k.h, k.w, k.c}), seed++)},
+                 {w, random_tensor(Shape({k.kh, k.kw, k.c, k.o}), seed++)}};
+  // A random upstream gradient of y's run-time shape.
+  KernelRegistry::global().set_reference_only(true);
+  Shape ys = Session(g).run(y, feeds).shape();
+  KernelRegistry::global().set_reference_only(false);
+  Output dy = ops::constant(g, random_tensor(ys, seed++), "dy");
+  auto grads = gradients({y}, {x, w}, {dy});
+  compare(g, feeds, {y, grads[0], grads[1]},
+          {"Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"}, what + " " + k.str());
+}
+
 TEST(OnednnParity, Conv2DForwardAndBothGradients) {
   RestoreReferenceOnly restore;
   uint64_t seed = 100;
-  for (const ConvCase& k : conv_cases()) {
-    Graph g;
-    Output x =
-        ops::placeholder(g, DType::f32, Shape({k.unknown_batch ? -1 : k.n, k.h, k.w, k.c}), "x");
-    Output w = ops::placeholder(g, DType::f32, Shape({k.kh, k.kw, k.c, k.o}), "w");
-    Output y = nn::conv2d(x, w, {1, k.sh, k.sw, 1}, k.padding, "NHWC", {1, k.dh, k.dw, 1});
-    FeedDict feeds{{x, random_tensor(Shape({k.n, k.h, k.w, k.c}), seed++)},
-                   {w, random_tensor(Shape({k.kh, k.kw, k.c, k.o}), seed++)}};
-    // A random upstream gradient of y's run-time shape.
-    KernelRegistry::global().set_reference_only(true);
-    Shape ys = Session(g).run(y, feeds).shape();
-    KernelRegistry::global().set_reference_only(false);
-    Output dy = ops::constant(g, random_tensor(ys, seed++), "dy");
-    auto grads = gradients({y}, {x, w}, {dy});
-    compare(g, feeds, {y, grads[0], grads[1]},
-            {"Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"}, k.str());
+  for (const ConvCase& k : conv_cases()) check_conv_case(k, seed, "default layouts");
+}
+
+// Every layout policy (user tensors as they are, blocked weights, all blocked with reorders).
+TEST(OnednnParity, Conv2DEveryLayoutPolicy) {
+  RestoreReferenceOnly restore;
+  uint64_t seed = 300;
+  const std::vector<ConvCase> cases = conv_cases();
+  for (auto layout :
+       {onednn::ConvLayout::user, onednn::ConvLayout::weights_any, onednn::ConvLayout::any}) {
+    onednn::set_conv_layout(layout);
+    for (size_t i = 0; i < 9; ++i) {
+      check_conv_case(cases[i], seed, str_cat("layout ", static_cast<int>(layout)));
+    }
   }
+  onednn::set_conv_layout(std::nullopt);
 }
 
 struct PoolCase {
