@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "dl/core/error.h"
+#include "dl/kernels/onednn/onednn_kernels.h"
 
 namespace dl::onednn {
 namespace {

@@ -1,5 +1,5 @@
 #pragma once
-/// Internal: the oneDNN engine and stream every oneDNN kernel runs on, layout settings, and the
+/// Internal: the oneDNN engine and stream every oneDNN kernel runs on, and the
 /// translation of dnnl::error into dl errors. Only files in kernels/onednn/ include it.
 ///
 /// Policy: one CPU engine per process (created on first use). oneDNN streams are not meant to
@@ -9,7 +9,6 @@
 #include <string>
 
 #include "dl/graph/node.h"
-#include "dl/kernels/onednn/onednn_kernels.h"
 
 namespace dl::onednn {
 

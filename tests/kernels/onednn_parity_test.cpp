@@ -145,6 +145,20 @@ TEST(OnednnParity, Conv2DEveryLayoutPolicy) {
   onednn::set_conv_layout(std::nullopt);
 }
 
+// The gradient ops with their sizes taken from like inputs (unknown dims at graph time).
+TEST(OnednnParity, BackpropOpsWithLikeInputs) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::f32, Shape({-1, 9, 8, 3}), "x");
+  Output w = ops::placeholder(g, DType::f32, Shape({-1, 3, 3, 4}), "w");
+  Output dy = ops::placeholder(g, DType::f32, Shape({-1, 5, 4, 4}), "dy");
+  Output dx = nn::conv2d_backprop_input_like(x, w, dy, {1, 2, 2, 1}, "SAME");
+  Output dw = nn::conv2d_backprop_filter_like(x, w, dy, {1, 2, 2, 1}, "SAME");
+  FeedDict feeds{{x, random_tensor(Shape({2, 9, 8, 3}), 1)},
+                 {w, random_tensor(Shape({2, 3, 3, 4}), 2)},
+                 {dy, random_tensor(Shape({2, 5, 4, 4}), 3)}};
+  compare(g, feeds, {dx, dw}, {"Conv2DBackpropInput", "Conv2DBackpropFilter"}, "like inputs");
+}
+
 struct PoolCase {
   int64_t n, h, w, c, kh, kw, sh, sw;
   std::string padding;
