@@ -83,8 +83,12 @@ struct BwdWeightsEntry {
 // (input reorders, primitive, output reorder).
 class ConvKernelBase : public Kernel {
  protected:
-  void run(const dnnl::primitive& prim, KernelContext& c) {
+  void run(const dnnl::primitive& prim, KernelContext& c, const void* in0, const void* in1,
+           void* out) {
     try {
+      a0_.bind(in0);
+      a1_.bind(in1);
+      a2_.bind(out);
       dnnl::stream& s = stream();
       for (const TensorArg* a : {&a0_, &a1_, &a2_}) a->reorder_in(s);
       prim.execute(s, args_);
@@ -121,10 +125,7 @@ class ConvForward final : public ConvKernelBase {
     args_ = {{DNNL_ARG_SRC, a0_.mem()}, {DNNL_ARG_WEIGHTS, a1_.mem()}, {DNNL_ARG_DST, a2_.mem()}};
   }
   void compute(KernelContext& c) override {
-    a0_.bind(c.input(0).raw_data());
-    a1_.bind(c.input(1).raw_data());
-    a2_.bind(c.output(0).raw_data());
-    run(entry_->prim, c);
+    run(entry_->prim, c, c.input(0).raw_data(), c.input(1).raw_data(), c.output(0).raw_data());
   }
 
  private:
@@ -163,10 +164,8 @@ class ConvBackwardData final : public ConvKernelBase {
   }
   void compute(KernelContext& c) override {
     const size_t n = c.inputs.size();
-    a0_.bind(c.inputs[n - 2]->raw_data());
-    a1_.bind(c.inputs[n - 1]->raw_data());
-    a2_.bind(c.output(0).raw_data());
-    run(entry_->prim, c);
+    run(entry_->prim, c, c.inputs[n - 2]->raw_data(), c.inputs[n - 1]->raw_data(),
+        c.output(0).raw_data());
   }
 
  private:
@@ -203,10 +202,8 @@ class ConvBackwardWeights final : public ConvKernelBase {
              {DNNL_ARG_DIFF_WEIGHTS, a2_.mem()}};
   }
   void compute(KernelContext& c) override {
-    a0_.bind(c.input(0).raw_data());
-    a1_.bind(c.inputs[c.inputs.size() - 1]->raw_data());
-    a2_.bind(c.output(0).raw_data());
-    run(entry_->prim, c);
+    run(entry_->prim, c, c.input(0).raw_data(), c.inputs[c.inputs.size() - 1]->raw_data(),
+        c.output(0).raw_data());
   }
 
  private:
