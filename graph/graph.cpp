@@ -64,6 +64,7 @@ Node* Graph::add_node(const std::string& op_type, const std::string& name,
     // A name from a name scope ("mul/"): used as is, as TF does for `with name_scope(...) as n`.
     full = name.substr(0, name.size() - 1);
     DL_CHECK(!by_name_.count(full), op_type, ": a node named '", full, "' already exists");
+    name_counts_[full] = std::max(name_counts_[full], 1);
   } else {
     full = unique_name(scope_ + (name.empty() ? op_type : name));
   }
