@@ -258,6 +258,35 @@ TEST(OnednnParity, FusedBatchNormExponentialAverageFactor) {
   compare(g, feeds, {n->output(0), n->output(1), n->output(2)}, {"FusedBatchNormV3"}, "factor");
 }
 
+TEST(OnednnParity, EltwiseActivations) {
+  // Sizes above the oneDNN kernels' small-tensor limits, odd ones included; values cover the
+  // saturating and negative ranges.
+  const Shape shapes[] = {Shape({16384}), Shape({3, 7, 13, 61}), Shape({2, 100003})};
+  uint64_t seed = 1200;
+  for (const Shape& s : shapes) {
+    for (const char* op : {"Relu", "Tanh", "Sigmoid", "Elu"}) {
+      Graph g;
+      Output x = ops::placeholder(g, DType::f32, s, "x");
+      Output y = g.add_node(op, op, {x})->output(0);
+      compare(g, {{x, random_tensor(s, seed++, -12, 12)}}, {y}, {op},
+              str_cat(op, " ", s.to_string()));
+    }
+  }
+}
+
+TEST(OnednnParity, SmallActivationsStayOnTheReference) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::f32, Shape({4, 10}), "x");
+  Output y = g.add_node("Relu", "relu", {x})->output(0);
+  RunOptions opts;
+  opts.trace = true;
+  RunMetadata md;
+  Session(g).run({{x, random_tensor(Shape({4, 10}), 1)}}, {y}, {}, &opts, &md);
+  for (const NodeStats& st : md.step_stats) {
+    if (st.op == "Relu") EXPECT_EQ(st.kernel, "ref:Relu");
+  }
+}
+
 TEST(OnednnParity, Float64StaysOnTheReference) {
   Graph g;
   Output x = ops::placeholder(g, DType::f64, Shape({1, 5, 5, 2}), "x");
