@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "dl/graph/op_def.h"
+#include "bench_util.h"
 #include "dl/graph/ops/conv_ops.h"
 #include "dl/graph/ops/state_ops.h"
 #include "dl/kernels/kernel_registry.h"
@@ -51,23 +51,6 @@ const char* direction_name(Direction d) {
   return "";
 }
 
-class NoState final : public RunContext {
- public:
-  Tensor& variable(const Node& n) override {
-    throw InvalidArgument("bench: no variables (" + n.name() + ")");
-  }
-  RandomStream random_stream(const Node&) override { return {}; }
-};
-
-Tensor filled(Shape s, float seed) {
-  Tensor t(DType::f32, std::move(s));
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.num_elements(); ++i) {
-    p[i] = static_cast<float>((i * 7919 + static_cast<int64_t>(seed * 13)) % 1000) / 1000.0f - 0.5f;
-  }
-  return t;
-}
-
 void bench_conv(benchmark::State& state, ConvProblem p, Direction dir, std::string impl) {
   if (impl == "onednn_user") onednn::set_conv_layout(onednn::ConvLayout::user);
   if (impl == "onednn_wany") onednn::set_conv_layout(onednn::ConvLayout::weights_any);
@@ -79,57 +62,21 @@ void bench_conv(benchmark::State& state, ConvProblem p, Direction dir, std::stri
   Output w = ops::placeholder(g, DType::f32, ws, "w");
   Output y = nn::conv2d(x, w, strides, p.padding);
   Output dy = ops::placeholder(g, DType::f32, y.shape(), "dy");
-  Output op;
-  std::vector<Output> ins;
-  switch (dir) {
-    case Direction::forward:
-      op = y;
-      ins = {x, w};
-      break;
-    case Direction::backward_data:
-      op = nn::conv2d_backprop_input(xs, w, dy, strides, p.padding);
-      ins = {w, dy};
-      break;
-    case Direction::backward_weights:
-      op = nn::conv2d_backprop_filter(x, ws, dy, strides, p.padding);
-      ins = {x, dy};
-      break;
+  Output op = y;
+  if (dir == Direction::backward_data) {
+    op = nn::conv2d_backprop_input(xs, w, dy, strides, p.padding);
+  } else if (dir == Direction::backward_weights) {
+    op = nn::conv2d_backprop_filter(x, ws, dy, strides, p.padding);
   }
-  const Node& node = *op.node;
-  std::vector<TensorSpec> in_specs;
-  std::vector<Tensor> in_tensors;
-  for (size_t i = 0; i < ins.size(); ++i) {
-    in_specs.push_back(ins[i].spec());
-    in_tensors.push_back(filled(ins[i].shape(), static_cast<float>(i + 1)));
-  }
-  std::vector<TensorSpec> out_specs(node.output_specs().begin(), node.output_specs().end());
-  KernelKey key{node, in_specs, out_specs};
-  std::unique_ptr<Kernel> kernel;
-  if (impl == "ref") {
-    kernel = node.op().reference_factory(key);
-  } else {
-    for (const KernelImpl& k : KernelRegistry::global().impls(node.type())) {
-      if (k.name.rfind("onednn:", 0) != 0) continue;
-      if (auto why = k.unsupported_reason(key)) {
-        state.SkipWithError(why->c_str());
-        return;
-      }
-      kernel = k.create(key);
-    }
-  }
+  bench::KernelRun run(*op.node, impl == "ref" ? "ref" : "onednn:");
   onednn::set_conv_layout(std::nullopt);
-  if (!kernel) {
-    state.SkipWithError("no kernel");
+  if (!run.error().empty()) {
+    state.SkipWithError(run.error().c_str());
     return;
   }
-  Tensor out(DType::f32, out_specs[0].shape);
-  std::vector<Tensor*> in_ptrs, out_ptrs{&out};
-  for (Tensor& t : in_tensors) in_ptrs.push_back(&t);
-  NoState run;
-  KernelContext ctx{node, in_ptrs, out_ptrs, run, out_specs};
-  kernel->compute(ctx);  // warm-up
+  run.compute();  // warm-up
   for (auto _ : state) {
-    kernel->compute(ctx);
+    run.compute();
     benchmark::ClobberMemory();
   }
   const double flops =
