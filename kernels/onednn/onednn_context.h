@@ -1,5 +1,5 @@
 #pragma once
-/// Internal: the oneDNN engine and stream every oneDNN kernel runs on, layout settings, and the
+/// Internal: the oneDNN engine and stream every oneDNN kernel runs on, and the
 /// translation of dnnl::error into dl errors. Only files in kernels/onednn/ include it.
 ///
 /// Policy: one CPU engine per process (created on first use). oneDNN streams are not meant to
@@ -16,13 +16,6 @@ namespace dl::onednn {
 const dnnl::engine& engine();
 /// This thread's stream on engine().
 dnnl::stream& stream();
-
-/// Convolution layouts: false (the default) runs the primitives directly on the user's NHWC /
-/// HWIO tensors; true lets oneDNN pick its layouts (format_tag::any) and adds reorders.
-/// Measured on the LeNet shapes (bench/bench_conv2d.cpp): see docs in register_onednn.cpp.
-/// Affects kernels built after the call.
-void set_conv_blocked_layouts(bool on);
-bool conv_blocked_layouts();
 
 /// dl::InvalidArgument for a primitive that oneDNN refused to create:
 /// "<Op> '<node>': oneDNN could not create <what> (<status>): <oneDNN message>".

@@ -28,10 +28,14 @@ ConvDims conv_dims(const detail::Conv2DGeometry& g) {
           {g.pb, g.pr}};
 }
 
-PrimitiveKey conv_key(const char* kind, const ConvDims& d, bool blocked) {
+bool pointwise(const ConvDims& d) {
+  return d.wei[2] == 1 && d.wei[3] == 1 && d.strides[0] == 1 && d.strides[1] == 1;
+}
+
+PrimitiveKey conv_key(const char* kind, const ConvDims& d, ConvLayout layout) {
   PrimitiveKey k(kind);
   k.add(d.src).add(d.wei).add(d.dst).add(d.strides).add(d.dil).add(d.pl).add(d.pr);
-  k.add(blocked ? static_cast<int64_t>(Tag::any) : static_cast<int64_t>(Tag::nhwc));
+  k.add(static_cast<int64_t>(layout));
   return k;
 }
 
@@ -42,14 +46,21 @@ struct ConvMds {
 ConvMds user_mds(const ConvDims& d) {
   return {f32_md(d.src, Tag::nhwc), f32_md(d.wei, Tag::hwio), f32_md(d.dst, Tag::nhwc)};
 }
-ConvMds op_mds(const ConvDims& d, bool blocked) {
-  if (!blocked) return user_mds(d);
+ConvMds op_mds(const ConvDims& d, ConvLayout layout) {
+  switch (layout) {
+    case ConvLayout::user:
+      return user_mds(d);
+    case ConvLayout::weights_any:
+      return {f32_md(d.src, Tag::nhwc), f32_md(d.wei, Tag::any), f32_md(d.dst, Tag::nhwc)};
+    case ConvLayout::any:
+      break;
+  }
   return {f32_md(d.src, Tag::any), f32_md(d.wei, Tag::any), f32_md(d.dst, Tag::any)};
 }
 
-dnnl::convolution_forward::primitive_desc forward_pd(const ConvDims& d, bool blocked,
+dnnl::convolution_forward::primitive_desc forward_pd(const ConvDims& d, ConvLayout layout,
                                                      prop_kind pk) {
-  const ConvMds m = op_mds(d, blocked);
+  const ConvMds m = op_mds(d, layout);
   dnnl::convolution_forward::desc desc(pk, algorithm::convolution_direct, m.src, m.wei, m.dst,
                                        d.strides, d.dil, d.pl, d.pr);
   return {desc, engine()};
@@ -72,8 +83,12 @@ struct BwdWeightsEntry {
 // (input reorders, primitive, output reorder).
 class ConvKernelBase : public Kernel {
  protected:
-  void run(const dnnl::primitive& prim, KernelContext& c) {
+  void run(const dnnl::primitive& prim, KernelContext& c, const void* in0, const void* in1,
+           void* out) {
     try {
+      a0_.bind(in0);
+      a1_.bind(in1);
+      a2_.bind(out);
       dnnl::stream& s = stream();
       for (const TensorArg* a : {&a0_, &a1_, &a2_}) a->reorder_in(s);
       prim.execute(s, args_);
@@ -93,11 +108,11 @@ class ConvForward final : public ConvKernelBase {
   explicit ConvForward(const KernelKey& k) {
     const ConvDims d =
         conv_dims(detail::conv2d_geometry(k.inputs[0].shape, k.inputs[1].shape, k.node.attrs()));
-    const bool blocked = conv_blocked_layouts();
+    const ConvLayout layout = conv_layout(0, pointwise(d));
     try {
       entry_ =
-          PrimitiveCache::global().get_or_create<FwdEntry>(conv_key("conv_fwd", d, blocked), [&] {
-            auto pd = forward_pd(d, blocked, prop_kind::forward_inference);
+          PrimitiveCache::global().get_or_create<FwdEntry>(conv_key("conv_fwd", d, layout), [&] {
+            auto pd = forward_pd(d, layout, prop_kind::forward_inference);
             return std::make_shared<const FwdEntry>(FwdEntry{pd, dnnl::convolution_forward(pd)});
           });
       const ConvMds u = user_mds(d);
@@ -110,10 +125,7 @@ class ConvForward final : public ConvKernelBase {
     args_ = {{DNNL_ARG_SRC, a0_.mem()}, {DNNL_ARG_WEIGHTS, a1_.mem()}, {DNNL_ARG_DST, a2_.mem()}};
   }
   void compute(KernelContext& c) override {
-    a0_.bind(c.input(0).raw_data());
-    a1_.bind(c.input(1).raw_data());
-    a2_.bind(c.output(0).raw_data());
-    run(entry_->prim, c);
+    run(entry_->prim, c, c.input(0).raw_data(), c.input(1).raw_data(), c.output(0).raw_data());
   }
 
  private:
@@ -127,12 +139,12 @@ class ConvBackwardData final : public ConvKernelBase {
     const size_t n = k.inputs.size();
     const ConvDims d = conv_dims(
         detail::conv2d_geometry(k.outputs[0].shape, k.inputs[n - 2].shape, k.node.attrs()));
-    const bool blocked = conv_blocked_layouts();
+    const ConvLayout layout = conv_layout(1, pointwise(d));
     try {
       entry_ = PrimitiveCache::global().get_or_create<BwdDataEntry>(
-          conv_key("conv_bwd_data", d, blocked), [&] {
-            const ConvMds m = op_mds(d, blocked);
-            auto hint = forward_pd(d, blocked, prop_kind::forward_training);
+          conv_key("conv_bwd_data", d, layout), [&] {
+            const ConvMds m = op_mds(d, layout);
+            auto hint = forward_pd(d, layout, prop_kind::forward_training);
             dnnl::convolution_backward_data::desc desc(algorithm::convolution_direct, m.src, m.wei,
                                                        m.dst, d.strides, d.dil, d.pl, d.pr);
             dnnl::convolution_backward_data::primitive_desc pd(desc, engine(), hint);
@@ -152,10 +164,8 @@ class ConvBackwardData final : public ConvKernelBase {
   }
   void compute(KernelContext& c) override {
     const size_t n = c.inputs.size();
-    a0_.bind(c.inputs[n - 2]->raw_data());
-    a1_.bind(c.inputs[n - 1]->raw_data());
-    a2_.bind(c.output(0).raw_data());
-    run(entry_->prim, c);
+    run(entry_->prim, c, c.inputs[n - 2]->raw_data(), c.inputs[n - 1]->raw_data(),
+        c.output(0).raw_data());
   }
 
  private:
@@ -168,12 +178,12 @@ class ConvBackwardWeights final : public ConvKernelBase {
   explicit ConvBackwardWeights(const KernelKey& k) {
     const ConvDims d =
         conv_dims(detail::conv2d_geometry(k.inputs[0].shape, k.outputs[0].shape, k.node.attrs()));
-    const bool blocked = conv_blocked_layouts();
+    const ConvLayout layout = conv_layout(2, pointwise(d));
     try {
       entry_ = PrimitiveCache::global().get_or_create<BwdWeightsEntry>(
-          conv_key("conv_bwd_weights", d, blocked), [&] {
-            const ConvMds m = op_mds(d, blocked);
-            auto hint = forward_pd(d, blocked, prop_kind::forward_training);
+          conv_key("conv_bwd_weights", d, layout), [&] {
+            const ConvMds m = op_mds(d, layout);
+            auto hint = forward_pd(d, layout, prop_kind::forward_training);
             dnnl::convolution_backward_weights::desc desc(
                 algorithm::convolution_direct, m.src, m.wei, m.dst, d.strides, d.dil, d.pl, d.pr);
             dnnl::convolution_backward_weights::primitive_desc pd(desc, engine(), hint);
@@ -192,10 +202,8 @@ class ConvBackwardWeights final : public ConvKernelBase {
              {DNNL_ARG_DIFF_WEIGHTS, a2_.mem()}};
   }
   void compute(KernelContext& c) override {
-    a0_.bind(c.input(0).raw_data());
-    a1_.bind(c.inputs[c.inputs.size() - 1]->raw_data());
-    a2_.bind(c.output(0).raw_data());
-    run(entry_->prim, c);
+    run(entry_->prim, c, c.input(0).raw_data(), c.inputs[c.inputs.size() - 1]->raw_data(),
+        c.output(0).raw_data());
   }
 
  private:

@@ -105,26 +105,58 @@ std::vector<ConvCase> conv_cases() {
   return cases;
 }
 
+// The forward op and both gradients of one case, compared.
+void check_conv_case(const ConvCase& k, uint64_t& seed, const std::string& what) {
+  Graph g;
+  Output x =
+      ops::placeholder(g, DType::f32, Shape({k.unknown_batch ? -1 : k.n, k.h, k.w, k.c}), "x");
+  Output w = ops::placeholder(g, DType::f32, Shape({k.kh, k.kw, k.c, k.o}), "w");
+  Output y = nn::conv2d(x, w, {1, k.sh, k.sw, 1}, k.padding, "NHWC", {1, k.dh, k.dw, 1});
+  FeedDict feeds{{x, random_tensor(Shape({k.n, k.h, k.w, k.c}), seed++)},
+                 {w, random_tensor(Shape({k.kh, k.kw, k.c, k.o}), seed++)}};
+  // A random upstream gradient of y's run-time shape.
+  KernelRegistry::global().set_reference_only(true);
+  Shape ys = Session(g).run(y, feeds).shape();
+  KernelRegistry::global().set_reference_only(false);
+  Output dy = ops::constant(g, random_tensor(ys, seed++), "dy");
+  auto grads = gradients({y}, {x, w}, {dy});
+  compare(g, feeds, {y, grads[0], grads[1]},
+          {"Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"}, what + " " + k.str());
+}
+
 TEST(OnednnParity, Conv2DForwardAndBothGradients) {
   RestoreReferenceOnly restore;
   uint64_t seed = 100;
-  for (const ConvCase& k : conv_cases()) {
-    Graph g;
-    Output x =
-        ops::placeholder(g, DType::f32, Shape({k.unknown_batch ? -1 : k.n, k.h, k.w, k.c}), "x");
-    Output w = ops::placeholder(g, DType::f32, Shape({k.kh, k.kw, k.c, k.o}), "w");
-    Output y = nn::conv2d(x, w, {1, k.sh, k.sw, 1}, k.padding, "NHWC", {1, k.dh, k.dw, 1});
-    FeedDict feeds{{x, random_tensor(Shape({k.n, k.h, k.w, k.c}), seed++)},
-                   {w, random_tensor(Shape({k.kh, k.kw, k.c, k.o}), seed++)}};
-    // A random upstream gradient of y's run-time shape.
-    KernelRegistry::global().set_reference_only(true);
-    Shape ys = Session(g).run(y, feeds).shape();
-    KernelRegistry::global().set_reference_only(false);
-    Output dy = ops::constant(g, random_tensor(ys, seed++), "dy");
-    auto grads = gradients({y}, {x, w}, {dy});
-    compare(g, feeds, {y, grads[0], grads[1]},
-            {"Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"}, k.str());
+  for (const ConvCase& k : conv_cases()) check_conv_case(k, seed, "default layouts");
+}
+
+// Every layout policy (user tensors as they are, blocked weights, all blocked with reorders).
+TEST(OnednnParity, Conv2DEveryLayoutPolicy) {
+  RestoreReferenceOnly restore;
+  uint64_t seed = 300;
+  const std::vector<ConvCase> cases = conv_cases();
+  for (auto layout :
+       {onednn::ConvLayout::user, onednn::ConvLayout::weights_any, onednn::ConvLayout::any}) {
+    onednn::set_conv_layout(layout);
+    for (size_t i = 0; i < 9; ++i) {
+      check_conv_case(cases[i], seed, str_cat("layout ", static_cast<int>(layout)));
+    }
   }
+  onednn::set_conv_layout(std::nullopt);
+}
+
+// The gradient ops with their sizes taken from like inputs (unknown dims at graph time).
+TEST(OnednnParity, BackpropOpsWithLikeInputs) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::f32, Shape({-1, 9, 8, 3}), "x");
+  Output w = ops::placeholder(g, DType::f32, Shape({-1, 3, 3, 4}), "w");
+  Output dy = ops::placeholder(g, DType::f32, Shape({-1, 5, 4, 4}), "dy");
+  Output dx = nn::conv2d_backprop_input_like(x, w, dy, {1, 2, 2, 1}, "SAME");
+  Output dw = nn::conv2d_backprop_filter_like(x, w, dy, {1, 2, 2, 1}, "SAME");
+  FeedDict feeds{{x, random_tensor(Shape({2, 9, 8, 3}), 1)},
+                 {w, random_tensor(Shape({2, 3, 3, 4}), 2)},
+                 {dy, random_tensor(Shape({2, 5, 4, 4}), 3)}};
+  compare(g, feeds, {dx, dw}, {"Conv2DBackpropInput", "Conv2DBackpropFilter"}, "like inputs");
 }
 
 struct PoolCase {
@@ -224,6 +256,35 @@ TEST(OnednnParity, FusedBatchNormExponentialAverageFactor) {
   Node* n = g.add_node("FusedBatchNormV3", "bn", {x, vecs[0], vecs[1], vecs[2], vecs[3]},
                        {{"exponential_avg_factor", 0.3}});
   compare(g, feeds, {n->output(0), n->output(1), n->output(2)}, {"FusedBatchNormV3"}, "factor");
+}
+
+TEST(OnednnParity, EltwiseActivations) {
+  // Sizes above the oneDNN kernels' small-tensor limits, odd ones included; values cover the
+  // saturating and negative ranges.
+  const Shape shapes[] = {Shape({16384}), Shape({3, 7, 13, 61}), Shape({2, 100003})};
+  uint64_t seed = 1200;
+  for (const Shape& s : shapes) {
+    for (const char* op : {"Relu", "Tanh", "Sigmoid", "Elu"}) {
+      Graph g;
+      Output x = ops::placeholder(g, DType::f32, s, "x");
+      Output y = g.add_node(op, op, {x})->output(0);
+      compare(g, {{x, random_tensor(s, seed++, -12, 12)}}, {y}, {op},
+              str_cat(op, " ", s.to_string()));
+    }
+  }
+}
+
+TEST(OnednnParity, SmallActivationsStayOnTheReference) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::f32, Shape({4, 10}), "x");
+  Output y = g.add_node("Relu", "relu", {x})->output(0);
+  RunOptions opts;
+  opts.trace = true;
+  RunMetadata md;
+  Session(g).run({{x, random_tensor(Shape({4, 10}), 1)}}, {y}, {}, &opts, &md);
+  for (const NodeStats& st : md.step_stats) {
+    if (st.op == "Relu") EXPECT_EQ(st.kernel, "ref:Relu");
+  }
 }
 
 TEST(OnednnParity, Float64StaysOnTheReference) {
