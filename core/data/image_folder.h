@@ -118,7 +118,8 @@ class DirectoryIterator {
   /// The next batch (never the end: after the last batch of an epoch comes the first batch of
   /// the next, as Keras's generator).
   Element next();
-  /// next() as a Generator for Dataset::from_generator (which then never ends).
+  /// next() as a Generator for Dataset::from_generator (which then never ends). The generator
+  /// refers to this object, which must outlive it and not move.
   Generator as_generator();
   /// Starts over at the beginning of epoch 0's order.
   void reset();
