@@ -2,10 +2,13 @@
 // shuffle(5000), batch(128)):
 //  - BM_DecodeResize: one 128x128 JPEG decoded and resized, per image;
 //  - BM_JpegPipeline/<map threads>/<prefetch>: images per second through a whole epoch;
-//  - BM_TrainStepWait/<map threads>/<prefetch>: a light training step (a linear layer
-//    128*128*3 -> 16 and its gradient step, one intra-op thread) fed from the pipeline; the
+//  - BM_TrainStepWait/<map threads>/<prefetch>/<units>: a light training step (a linear layer
+//    128*128*3 -> units and its gradient step, one intra-op thread) fed from the pipeline; the
 //    "wait_fraction" counter is the share of the wall time spent in Iterator::next(), i.e.
-//    waiting for input (target with prefetch: under 5%), "step_ms" the step alone.
+//    waiting for input (target with prefetch: under 5%), "step_ms" the step alone;
+//  - BM_Seed003StepWait/<map threads>/<prefetch>: the same with seed 003's own model (two
+//    8x8 convolutions with max pooling, dense 16, dense 11, sparse softmax cross-entropy,
+//    Adam), built with tf.layers.
 // The images are made once from Fashion-MNIST (as tools/make_image_folder does), tinted and
 // with noise so that they compress like photographs, and removed at exit.
 #include <benchmark/benchmark.h>
@@ -22,10 +25,14 @@
 #include "dl/core/io/image.h"
 #include "dl/graph/data_feed.h"
 #include "dl/graph/gradients.h"
+#include "dl/graph/layers.h"
 #include "dl/graph/ops/array_ops.h"
+#include "dl/graph/ops/loss_ops.h"
 #include "dl/graph/ops/math_ops.h"
+#include "dl/graph/ops/nn_ops.h"
 #include "dl/graph/ops/reduce_ops.h"
 #include "dl/graph/ops/state_ops.h"
+#include "dl/graph/train/adam.h"
 #include "dl/graph/variable.h"
 
 namespace {
@@ -132,17 +139,10 @@ BENCHMARK(BM_JpegPipeline)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-void BM_TrainStepWait(benchmark::State& state) {
-  dl::Graph g;
-  dl::Output x = dl::ops::placeholder(g, dl::DType::f32, dl::Shape({-1, kSide, kSide, 3}), "x");
-  dl::Output y = dl::ops::placeholder(g, dl::DType::i32, dl::Shape({-1}), "y");
-  dl::Variable w(dl::ops::zeros(g, dl::Shape({kSide * kSide * 3, 16})), {.name = "w"});
-  dl::Output h = dl::ops::matmul(dl::ops::reshape(x, dl::Shape({-1, kSide * kSide * 3})), w);
-  dl::Output loss = dl::ops::reduce_mean(dl::ops::square(h));
-  dl::Node* train = w.assign_sub(dl::gradients({loss}, {w})[0] * 1e-9).node;
-  dl::Session sess(g, {.intra_op_threads = 1});
-  sess.run(dl::global_variables_initializer(g));
-
+// Runs `train` on batches from the pipeline and reports how much of the wall time went to
+// waiting for the next batch.
+void measure_wait(benchmark::State& state, dl::Session& sess, dl::Output x, dl::Output y,
+                  dl::Node* train) {
   dl::DataFeed feed(pipeline(static_cast<int>(state.range(0)), state.range(1) != 0, true), {x, y});
   sess.run(feed.next(), {}, {train});  // the first batch (the shuffle buffer fills) and the plan
   double wait_s = 0, step_s = 0;
@@ -160,13 +160,56 @@ void BM_TrainStepWait(benchmark::State& state) {
   state.counters["wait_ms"] = 1e3 * wait_s / static_cast<double>(state.iterations());
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
+
+void BM_TrainStepWait(benchmark::State& state) {
+  dl::Graph g;
+  dl::Output x = dl::ops::placeholder(g, dl::DType::f32, dl::Shape({-1, kSide, kSide, 3}), "x");
+  dl::Output y = dl::ops::placeholder(g, dl::DType::i32, dl::Shape({-1}), "y");
+  const int64_t units = state.range(2);
+  dl::Variable w(dl::ops::zeros(g, dl::Shape({kSide * kSide * 3, units})), {.name = "w"});
+  dl::Output h = dl::ops::matmul(dl::ops::reshape(x, dl::Shape({-1, kSide * kSide * 3})), w);
+  dl::Output loss = dl::ops::reduce_mean(dl::ops::square(h));
+  dl::Node* train = w.assign_sub(dl::gradients({loss}, {w})[0] * 1e-9).node;
+  dl::Session sess(g, {.intra_op_threads = 1});
+  sess.run(dl::global_variables_initializer(g));
+  measure_wait(state, sess, x, y, train);
+}
 BENCHMARK(BM_TrainStepWait)
-    ->ArgNames({"threads", "prefetch"})
-    ->Args({1, 0})
-    ->Args({1, 1})
-    ->Args({2, 1})
+    ->ArgNames({"threads", "prefetch", "units"})
+    ->Args({1, 0, 16})
+    ->Args({1, 1, 16})
+    ->Args({2, 1, 16})
+    ->Args({1, 0, 128})
+    ->Args({1, 1, 128})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(3.0);
+
+void BM_Seed003StepWait(benchmark::State& state) {
+  namespace L = dl::layers;
+  dl::Graph g;
+  dl::Output x = dl::ops::placeholder(g, dl::DType::f32, dl::Shape({-1, kSide, kSide, 3}), "x");
+  dl::Output y = dl::ops::placeholder(g, dl::DType::i32, dl::Shape({-1}), "y");
+  const L::ConvOptions conv{.padding = "same", .activation = dl::nn::relu};
+  dl::Output h = L::conv2d(x, 4, {8, 8}, conv);
+  h = L::max_pooling2d(h, {2, 2}, {2, 2}, "same");
+  h = L::conv2d(h, 8, {8, 8}, conv);
+  h = L::max_pooling2d(h, {2, 2}, {2, 2}, "same");
+  h = L::dense(L::flatten(h), 16, {.activation = dl::nn::relu});
+  dl::Output logits = L::dense(h, 11);
+  dl::Output loss =
+      dl::ops::reduce_mean(dl::nn::sparse_softmax_cross_entropy_with_logits(y, logits));
+  dl::Node* train = dl::train::AdamOptimizer().minimize(loss);
+  dl::Session sess(g);
+  sess.run(dl::global_variables_initializer(g));
+  measure_wait(state, sess, x, y, train);
+}
+BENCHMARK(BM_Seed003StepWait)
+    ->ArgNames({"threads", "prefetch"})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(5.0);
 
 }  // namespace
