@@ -5,8 +5,10 @@
 // proves the per-epoch reshuffle is reproducible from the seed.
 //
 // Build: the CMake target input_pipeline. Run: ./build/docs/examples/input_pipeline [image_dir]
-// Without a directory it writes a small one from Fashion-MNIST first (what
-// tools/make_image_folder does at full size).
+// Without a directory it writes a small one from Fashion-MNIST to a temporary folder first
+// (what tools/make_image_folder does at full size) and removes it at the end.
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -28,7 +30,8 @@ namespace fs = std::filesystem;
 
 // 40 JPEGs per class for 3 classes, 32x32 RGB.
 std::string write_small_folder() {
-  const fs::path dir = fs::temp_directory_path() / "dl_example_input_pipeline";
+  const fs::path dir =
+      fs::temp_directory_path() / ("dl_example_input_pipeline_" + std::to_string(::getpid()));
   const auto data = dl::io::load_fashion_mnist();
   int written[3] = {0, 0, 0};
   for (int64_t i = 0; i < data.x_train.shape().dim(0); ++i) {
@@ -112,5 +115,6 @@ int main(int argc, char** argv) {
     std::printf("epoch %d: %d steps, first batch %s, validation accuracy %.3f\n", epoch, steps,
                 first_batch.c_str(), val_acc);
   }
+  if (argc <= 1) fs::remove_all(dir);  // the folder this run wrote
   return val_acc > 0.6 ? 0 : 1;
 }
