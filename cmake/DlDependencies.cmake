@@ -2,6 +2,8 @@
 find_package(dnnl 2.6 REQUIRED CONFIG)
 find_package(OpenMP REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(JPEG REQUIRED)
+find_package(PNG REQUIRED)
 find_library(OPENBLAS_LIB NAMES openblas REQUIRED)
 find_path(OPENBLAS_INCLUDE_DIR NAMES cblas.h PATH_SUFFIXES openblas-pthread openblas REQUIRED)
 find_package(fmt REQUIRED)

@@ -12,10 +12,18 @@ bool Shape::is_fully_defined() const {
 }
 
 int64_t Shape::num_elements() const {
-  int64_t n = 1;
+  // A zero dimension makes the count 0 even when the other dimensions' product would
+  // overflow (a file reader may build such a shape from a corrupt header).
+  bool zero = false;
   for (int64_t d : dims_) {
     if (d < 0) return -1;
-    n *= d;
+    zero = zero || d == 0;
+  }
+  if (zero) return 0;
+  int64_t n = 1;
+  for (int64_t d : dims_) {
+    DL_CHECK(!__builtin_mul_overflow(n, d, &n), "Shape ", to_string(),
+             ": the element count overflows int64");
   }
   return n;
 }

@@ -5,10 +5,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ccache pkg-config
-  libdnnl-dev libopenblas-dev zlib1g-dev
+  libdnnl-dev libopenblas-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev
   libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  dataset-fashion-mnist
+  dataset-fashion-mnist fortunes fortunes-min
+  clang libclang-rt-14-dev
 )
 
 missing=()
