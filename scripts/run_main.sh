@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job: set up, build, and run the graph-tier example.
+# The main job: set up, build, and train LeNet-5 (seed 001) in the graph tier on Fashion-MNIST.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
 bash scripts/build.sh
-./build/docs/examples/hello_graph "$@"
+./build/docs/examples/lenet_graph "$@"
