@@ -133,7 +133,15 @@ KerasTensor Layer::operator()(const KerasTensor& x) {
   return (*this)(std::vector<KerasTensor>{x})[0];
 }
 
-std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& xs) {
+KerasTensors::operator KerasTensor() const {
+  if (size() != 1) {
+    throw InvalidArgument(
+        str_cat("expected a single tensor, but the layer returned ", size(), " tensors"));
+  }
+  return front();
+}
+
+KerasTensors Layer::operator()(const std::vector<KerasTensor>& xs) {
   std::vector<Output> outs;
   for (size_t i = 0; i < xs.size(); ++i) {
     if (xs[i] && !xs[i].layer()) {
@@ -145,7 +153,7 @@ std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& xs) {
   std::vector<Output> ys = build_and_call(outs, false);
   calls_.push_back(LayerCall{xs, ys});
   const int node_index = static_cast<int>(calls_.size()) - 1;
-  std::vector<KerasTensor> result;
+  KerasTensors result;
   for (size_t i = 0; i < ys.size(); ++i) {
     result.emplace_back(ys[i], shared_from_this(), node_index, static_cast<int>(i));
   }

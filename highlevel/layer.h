@@ -57,6 +57,17 @@ class KerasTensor {
   int tensor_index_ = 0;
 };
 
+/// The outputs of a layer call on a list of tensors; converts to a single KerasTensor when
+/// there is exactly one (a merge layer: `KerasTensor c = layers::Add()({a, b});`).
+class KerasTensors : public std::vector<KerasTensor> {
+ public:
+  using std::vector<KerasTensor>::vector;
+  KerasTensors(std::vector<KerasTensor> v)  // NOLINT(google-explicit-constructor)
+      : std::vector<KerasTensor>(std::move(v)) {}
+  /// The only tensor. Throws InvalidArgument when there are several.
+  operator KerasTensor() const;  // NOLINT(google-explicit-constructor)
+};
+
 /// One call of a layer on symbolic tensors (Keras's Node).
 struct LayerCall {
   std::vector<KerasTensor> inputs;  ///< empty for an InputLayer
@@ -109,7 +120,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   /// The functional API: builds the layer on first use, emits its ops in inference mode and
   /// records the call. Throws InvalidArgument naming the layer when an input does not fit.
   KerasTensor operator()(const KerasTensor& x);
-  std::vector<KerasTensor> operator()(const std::vector<KerasTensor>& xs);
+  KerasTensors operator()(const std::vector<KerasTensor>& xs);
   /// Graph-tier use (Keras layers on placeholders, as in TF1 code): builds on first use and
   /// emits the ops; nothing is recorded. The tensors must belong to a Keras context's graph.
   Output operator()(Output x, bool training = false);
@@ -205,9 +216,7 @@ class LayerHolder {
   operator std::shared_ptr<Layer>() const { return impl_; }  // NOLINT
 
   KerasTensor operator()(const KerasTensor& x) const { return (*impl_)(x); }
-  std::vector<KerasTensor> operator()(const std::vector<KerasTensor>& xs) const {
-    return (*impl_)(xs);
-  }
+  KerasTensors operator()(const std::vector<KerasTensor>& xs) const { return (*impl_)(xs); }
   Output operator()(Output x, bool training = false) const { return (*impl_)(x, training); }
 
  private:

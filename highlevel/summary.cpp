@@ -133,7 +133,9 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
 /// rich's Text.wrap for one paragraph with overflow="ellipsis": words are "\s*\S+\s*"; a word
 /// that does not fit starts a new line; a word longer than the width is cropped with "…".
-std::vector<std::string> wrap_cell(const std::string& text, size_t width, bool right) {
+/// `justify`: 'l' left, 'r' right, 'c' center.
+std::vector<std::string> wrap_cell(const std::string& text, size_t width, char justify) {
+  const bool right = justify != 'l';
   // divide_line(text, width, fold=False)
   std::vector<size_t> breaks;
   size_t offset = 0;
@@ -179,8 +181,16 @@ std::vector<std::string> wrap_cell(const std::string& text, size_t width, bool r
     }
     if (cell_len(line) > width) line = cell_prefix(line, width - 1) + "…";
     const size_t l = cell_len(line);
-    if (l < width)
-      line = right ? std::string(width - l, ' ') + line : line + std::string(width - l, ' ');
+    if (l < width) {
+      if (justify == 'r') {
+        line = std::string(width - l, ' ') + line;
+      } else if (justify == 'c') {
+        const size_t left = (width - l) / 2;
+        line = std::string(left, ' ') + line + std::string(width - l - left, ' ');
+      } else {
+        line += std::string(width - l, ' ');
+      }
+    }
   }
   return lines;
 }
@@ -203,8 +213,7 @@ int terminal_columns() {
   return 80;
 }
 
-std::string render_table(const std::vector<std::string>& header,
-                         const std::vector<bool>& right_align,
+std::string render_table(const std::vector<std::string>& header, const std::vector<char>& justify,
                          const std::vector<std::vector<std::string>>& rows, int line_length,
                          const std::vector<double>& positions) {
   const size_t n = header.size();
@@ -243,7 +252,7 @@ std::string render_table(const std::vector<std::string>& header,
     std::vector<std::vector<std::string>> wrapped;
     size_t height = 1;
     for (size_t i = 0; i < n; ++i) {
-      wrapped.push_back(wrap_cell(cells[i], static_cast<size_t>(widths[i] - 2), right_align[i]));
+      wrapped.push_back(wrap_cell(cells[i], static_cast<size_t>(widths[i] - 2), justify[i]));
       height = std::max(height, wrapped.back().size());
     }
     std::string s;
@@ -302,17 +311,17 @@ std::string Model::summary_keras3(const SummaryOptions& o) const {
   std::vector<double> positions =
       seq ? std::vector<double>{0.45, 0.80, 1.0} : std::vector<double>{0.3, 0.56, 0.74, 1.0};
   std::vector<std::string> header = {"Layer (type)", "Output Shape", "Param #"};
-  std::vector<bool> right = {false, false, true};
+  std::vector<char> justify = {'l', 'l', 'r'};
   if (!seq) {
     header.push_back("Connected to");
-    right.push_back(false);
+    justify.push_back('l');
   }
   if (o.show_trainable) {
     line_length += 12;
     for (double& p : positions) p *= 0.90;
     positions.push_back(1.0);
     header.push_back("Trainable");
-    right.push_back(false);
+    justify.push_back('c');
   }
   line_length = std::min(line_length, terminal_columns() - 4);
   if (o.line_length > 0) line_length = o.line_length;
@@ -345,7 +354,7 @@ std::string Model::summary_keras3(const SummaryOptions& o) const {
     rows.push_back(row);
   }
   std::string out = "Model: \"" + name_ + "\"\n";
-  out += render_table(header, right, rows, line_length, positions);
+  out += render_table(header, justify, rows, line_length, positions);
 
   int64_t trainable = 0, non_trainable = 0;
   double trainable_bytes = 0, non_trainable_bytes = 0;
