@@ -138,6 +138,11 @@ void Model::init_graph_network(const std::vector<KerasTensor>& inputs,
   std::vector<NodeRef> nodes;
   for (const auto& [l, n] : post_order) {
     const LayerCall& call = l->inbound_nodes()[static_cast<size_t>(n)];
+    if (call.inputs.empty() && !input_outputs.count(call.outputs[0])) {
+      throw InvalidArgument(str_cat("Graph disconnected: the outputs depend on the input \"",
+                                    l->name(), "\" (", call.outputs[0].name(),
+                                    "), which is not among the model's inputs"));
+    }
     for (const KerasTensor& in : call.inputs) {
       if (!computable.count(in.output())) {
         std::string prev;
