@@ -1,5 +1,7 @@
 #include "dl/highlevel/layer.h"
 
+#include <algorithm>
+
 #include "dl/graph/ops/state_ops.h"
 
 namespace dl::keras {
@@ -151,6 +153,14 @@ KerasTensors Layer::operator()(const std::vector<KerasTensor>& xs) {
     outs.push_back(xs[i].output());
   }
   std::vector<Output> ys = build_and_call(outs, false);
+  // A call that passes a tensor through (Dropout in inference mode) still gets its own output:
+  // the model's graph of calls is found by tensor identity.
+  for (Output& y : ys) {
+    if (std::find(outs.begin(), outs.end(), y) != outs.end()) {
+      NameScope scope(graph(), scope_);
+      y = ops::identity(y, "Identity");
+    }
+  }
   calls_.push_back(LayerCall{xs, ys});
   const int node_index = static_cast<int>(calls_.size()) - 1;
   KerasTensors result;

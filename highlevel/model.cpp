@@ -176,7 +176,19 @@ void Model::init_graph_network(const std::vector<KerasTensor>& inputs,
   outputs_ = outputs;
   layers_ = std::move(layers);
   nodes_ = std::move(nodes);
-  compiled_.reset();
+  // A changed structure needs a new training graph. compile()'s choices survive while the
+  // optimizer has no variables yet (a Sequential built by its first fit); after training, the
+  // model must be compiled again, as in Keras.
+  if (compiled_) {
+    if (compiled_->optimizer->built()) {
+      compiled_.reset();
+    } else {
+      auto c = std::make_unique<Compiled>();
+      c->options = compiled_->options;
+      c->optimizer = compiled_->optimizer;
+      compiled_ = std::move(c);
+    }
+  }
 }
 
 void Model::build_from_data(const std::vector<Shape>&) {
