@@ -214,6 +214,12 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape,
   return v;
 }
 
+std::vector<Node*> Layer::take_updates() {
+  std::vector<Node*> out;
+  out.swap(updates_);
+  return out;
+}
+
 std::vector<Weight> Layer::trainable_weights() const {
   std::vector<Weight> out;
   if (!trainable_) return out;

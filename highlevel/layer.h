@@ -147,6 +147,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   int64_t count_params() const;
   /// Regularization penalties of the weights (scalars, added to the training loss).
   const std::vector<Output>& losses() const { return losses_; }
+  /// The state updates (BatchNormalization's moving averages) created by training-mode calls
+  /// since the last take; the model runs them with its train op.
+  std::vector<Node*> take_updates();
 
   // ---- functional history ----
   const std::vector<LayerCall>& inbound_nodes() const { return calls_; }
@@ -179,6 +182,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
                       const regularizers::RegularizerArg& regularizer = {}, bool trainable = true,
                       DType dtype = DType::f32);
   Graph& graph() const;
+  /// Records a state update of a training-mode call (see take_updates()).
+  void add_update(Node* update) { updates_.push_back(update); }
   /// Throws InvalidArgument: 'Layer "<name>" ...' + message.
   [[noreturn]] void fail(const std::string& message) const;
 
@@ -199,6 +204,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::string scope_;
   std::vector<Weight> weights_;
   std::vector<Output> losses_;
+  std::vector<Node*> updates_;
   std::vector<LayerCall> calls_;
 };
 

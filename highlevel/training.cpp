@@ -203,6 +203,9 @@ void Model::build_training_graph(bool weighted) {
   // The forward pass in training mode: the layers replayed with training=true (only layers
   // whose call depends on it, and those after them, emit new ops).
   tg.train_outputs = call(tg.inputs, true);
+  for (const auto& l : layers()) {
+    for (Node* u : l->take_updates()) tg.update_ops.push_back(u);
+  }
 
   // Losses: resolve and create the label placeholders from each output's shape.
   c.losses.assign(n_out, nullptr);

@@ -45,43 +45,94 @@ std::shared_ptr<Layer> make_layer(const std::string& name) {
   if (name == "add") return Add();
   if (name == "concatenate") return Concatenate();
   if (name == "concatenate_axis1") return Concatenate({.axis = 1});
+  if (name == "conv2d") return Conv2D(4, {3});
+  if (name == "conv2d_same_strides") {
+    return Conv2D(2, {3, 2}, {.strides = {2}, .padding = "same", .activation = "tanh"});
+  }
+  if (name == "conv2d_dilation") return Conv2D(3, {2}, {.dilation_rate = {2}, .use_bias = false});
+  if (name == "conv1d") return Conv1D(4, 3, {.activation = "relu"});
+  if (name == "conv1d_same_strides") return Conv1D(2, 2, {.strides = {2}, .padding = "same"});
+  if (name == "max_pooling2d") return MaxPooling2D();
+  if (name == "max_pooling2d_same") {
+    return MaxPooling2D({3, 2}, {.strides = {2, 1}, .padding = "same"});
+  }
+  if (name == "average_pooling2d") return AveragePooling2D({2});
+  if (name == "average_pooling2d_same") {
+    return AveragePooling2D({3}, {.strides = {2}, .padding = "same"});
+  }
+  if (name == "max_pooling1d") return MaxPooling1D();
+  if (name == "average_pooling1d_same") {
+    return AveragePooling1D(3, {.strides = {2}, .padding = "same"});
+  }
+  if (name == "global_average_pooling2d") return GlobalAveragePooling2D();
+  if (name == "global_max_pooling2d") return GlobalMaxPooling2D();
+  if (name == "global_average_pooling1d") return GlobalAveragePooling1D();
+  if (name == "global_max_pooling1d") return GlobalMaxPooling1D();
+  if (name == "zero_padding2d") return ZeroPadding2D({1, 2}, {0, 3});
+  if (name == "zero_padding2d_int") return ZeroPadding2D(2);
+  if (name == "batch_normalization" || name == "batch_normalization_training" ||
+      name == "batch_normalization_training_3d") {
+    return BatchNormalization();
+  }
+  if (name == "batch_normalization_training_2d") {
+    return BatchNormalization({.momentum = 0.9, .epsilon = 1e-5});
+  }
+  if (name == "embedding") return Embedding(10, 3);
   throw NotFound("no layer for case " + name);
 }
 
 TEST(KerasGolden, LayersOutputsAndGradients) {
-  ASSERT_GE(fixtures()["layers"].size(), 30u);
+  ASSERT_GE(fixtures()["layers"].size(), 50u);
   for (const json& c : fixtures()["layers"]) {
     const std::string name = c["name"];
     SCOPED_TRACE(name);
     backend::clear_session();
     Graph& g = backend::graph();
     auto layer = make_layer(name);
+    const bool training = c["training"].get<bool>();
     std::vector<Output> xs;
     FeedDict feeds;
-    for (const json& in : c["inputs"]) {
-      Output p = ops::placeholder(g, DType::f32, Shape(batchless(in)));
+    for (size_t i = 0; i < c["inputs"].size(); ++i) {
+      const json& in = c["inputs"][i];
+      // Integer inputs (Embedding's ids) have no gradient in the fixture.
+      const DType dt = c["input_grads"][i].is_null() ? DType::i32 : DType::f32;
+      Output p = ops::placeholder(g, dt, Shape(batchless(in)));
       xs.push_back(p);
-      feeds.emplace_back(p, tensor(in));
+      feeds.emplace_back(p, tensor(in, dt));
     }
-    std::vector<Output> ys = (*layer)(xs, false);
+    std::vector<Output> ys = (*layer)(xs, training);
     ASSERT_EQ(ys.size(), 1u);
     std::vector<Tensor> weights;
     for (const json& w : c["weights"]) weights.push_back(tensor(w));
     layer->set_weights(weights);
     Output s = ops::reduce_sum(ys[0] * ops::constant(g, tensor(c["upstream"])));
-    std::vector<Output> wrt = xs;
+    std::vector<Output> wrt;
+    for (const Output& x : xs) {
+      if (x.dtype() == DType::f32) wrt.push_back(x);
+    }
+    const size_t n_inputs = wrt.size();
     for (const Weight& w : layer->weights()) wrt.push_back(w.variable.value());
     std::vector<Output> grads = gradients({s}, wrt);
     std::vector<Output> fetches{ys[0]};
-    for (const Output& gr : grads) fetches.push_back(gr);
-    auto out = backend::session().run(feeds, fetches);
-    EXPECT_TRUE(near(out[0], c["output"], 1e-6, 1e-5)) << "output";
-    for (size_t i = 0; i < xs.size(); ++i) {
-      EXPECT_TRUE(near(out[1 + i], c["input_grads"][i], 1e-6, 1e-5)) << "input grad " << i;
+    for (size_t i = 0; i < grads.size(); ++i) {
+      // A weight the output does not depend on (moving statistics) has no gradient: zeros.
+      fetches.push_back(grads[i] ? grads[i] : ops::zeros_like(wrt[i]));
     }
+    auto out = backend::session().run(feeds, fetches, layer->take_updates());
+    EXPECT_TRUE(near(out[0], c["output"], 1e-5, 1e-5)) << "output";
+    size_t k = 1;
+    for (size_t i = 0; i < c["input_grads"].size(); ++i) {
+      if (c["input_grads"][i].is_null()) continue;
+      EXPECT_TRUE(near(out[k++], c["input_grads"][i], 1e-5, 1e-5)) << "input grad " << i;
+    }
+    ASSERT_EQ(k, 1 + n_inputs);
     for (size_t i = 0; i < c["weight_grads"].size(); ++i) {
-      EXPECT_TRUE(near(out[1 + xs.size() + i], c["weight_grads"][i], 1e-5, 1e-5))
-          << "weight grad " << i;
+      EXPECT_TRUE(near(out[k + i], c["weight_grads"][i], 1e-5, 1e-5)) << "weight grad " << i;
+    }
+    // Training calls update state (BatchNormalization's moving statistics) as Keras does.
+    auto after = layer->get_weights();
+    for (size_t i = 0; i < after.size(); ++i) {
+      EXPECT_TRUE(near(after[i], c["weights_after"][i], 1e-6, 1e-5)) << "weight after " << i;
     }
   }
 }
