@@ -16,3 +16,4 @@
 #include "dl/highlevel/optimizers.h"
 #include "dl/highlevel/progbar.h"
 #include "dl/highlevel/regularizers.h"
+#include "dl/highlevel/utils.h"
