@@ -212,8 +212,9 @@ void ProgbarLogger::on_train_begin(Logs&) {
 
 void ProgbarLogger::on_epoch_begin(int epoch, Logs&) {
   reset();
-  // Keras 2 counts samples, Keras 3 steps.
-  s_->target = s_->profile == Profile::keras2 ? params().samples : params().steps;
+  // Keras 2 counts samples (steps for fit_generator), Keras 3 steps.
+  s_->target =
+      s_->profile == Profile::keras2 && params().samples >= 0 ? params().samples : params().steps;
   maybe_init();
   std::ostream& out = o_.out ? *o_.out : std::cout;
   if (s_->verbose && (s_->profile == Profile::keras2 || s_->epochs > 1)) {
@@ -228,7 +229,7 @@ void ProgbarLogger::on_train_batch_end(int64_t batch, Logs& logs) {
     // Keras 2.2.4: count samples, show this batch's values (the bar averages them), and leave
     // the last batch to on_epoch_end.
     if (s_->seen < s_->target) s_->log_values.clear();
-    s_->seen += static_cast<int64_t>(logs.get("size").value_or(0));
+    s_->seen += params().samples >= 0 ? static_cast<int64_t>(logs.get("size").value_or(0)) : 1;
     for (const std::string& k : params().metrics) {
       if (auto v = logs.get(k)) s_->log_values.emplace_back(k, *v);
     }

@@ -50,6 +50,40 @@ struct ValidationData {
   Tensor sample_weight;
 };
 
+/// One batch of a BatchSource: inputs, targets and (optionally) sample weights.
+struct Batch {
+  Data x;
+  Data y;
+  Tensor sample_weight;
+};
+
+/// A source of batches for fit / evaluate (Keras 3's PyDataset or a generator; Keras 2's
+/// fit_generator input). next() returns the next batch, or a Batch with empty `x` when the data
+/// ran out.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  /// Batches per epoch (Keras's len(Sequence)); -1 when unknown (a generator: give
+  /// steps_per_epoch, or the epoch ends when next() returns an empty batch).
+  virtual int64_t size() const { return -1; }
+  virtual Batch next() = 0;
+  /// Called after every epoch (a Sequence reshuffles here).
+  virtual void on_epoch_end() {}
+};
+
+/// A BatchSource over a function (Keras 2's Python generators).
+class GeneratorSource : public BatchSource {
+ public:
+  explicit GeneratorSource(std::function<Batch()> next, int64_t size = -1)
+      : next_(std::move(next)), size_(size) {}
+  int64_t size() const override { return size_; }
+  Batch next() override { return next_(); }
+
+ private:
+  std::function<Batch()> next_;
+  int64_t size_;
+};
+
 /// compile()'s `loss`: one loss for every output, or one per output (a list, or a map from
 /// output-layer names).
 class LossSpec {
@@ -114,6 +148,22 @@ struct FitOptions {
   int64_t validation_steps = -1;
   int64_t validation_batch_size = -1;  ///< -1: batch_size
   int validation_freq = 1;
+};
+
+/// fit() on a BatchSource (Keras 3's fit on a dataset; Keras 2's fit_generator).
+struct FitGeneratorOptions {
+  int64_t steps_per_epoch = -1;  ///< -1: the source's size(), else until it runs out
+  int epochs = 1;
+  int verbose = -1;
+  std::vector<callbacks::CallbackArg> callbacks;
+  /// Validation from another source (with validation_steps), or from arrays.
+  BatchSource* validation_source = nullptr;
+  std::optional<ValidationData> validation_data;
+  int64_t validation_steps = -1;
+  int64_t validation_batch_size = 32;  ///< for array validation data
+  int validation_freq = 1;
+  std::map<int64_t, double> class_weight;
+  int initial_epoch = 0;
 };
 
 struct EvaluateOptions {
@@ -237,6 +287,14 @@ class Model {
   const TrainingGraph& training_graph();
 
   callbacks::History fit(const Data& x, const Data& y, FitOptions options = {});
+  /// fit on batches from a source. Data checks run on every batch before it is used.
+  callbacks::History fit(BatchSource& data, FitGeneratorOptions options = {});
+  /// Keras 2's name for the same.
+  callbacks::History fit_generator(BatchSource& data, FitGeneratorOptions options = {}) {
+    return fit(data, std::move(options));
+  }
+  /// evaluate on `steps` batches of a source (-1: its size(), or until it runs out).
+  Logs evaluate_logs(BatchSource& data, int64_t steps = -1, int verbose = 0);
   /// [loss, metrics...] in the order of metrics_names().
   std::vector<double> evaluate(const Data& x, const Data& y, EvaluateOptions options = {});
   /// The same as Logs ({loss: ..., accuracy: ...}).
@@ -262,6 +320,9 @@ class Model {
   /// corrupt one, InvalidArgument naming the layer or weight when the file does not match the
   /// model (layer count, names, shapes), before any weight changes.
   void load_weights(const std::string& path);
+
+  /// Where a loop's batches come from (defined in highlevel/internal/training_state.h).
+  struct Feeder;
 
   /// The context (graph and Session) of the model.
   const std::shared_ptr<Context>& context() const { return ctx_; }
@@ -295,8 +356,11 @@ class Model {
   struct Feeds;
   Feeds prepare(const Data& x, const Data* y, const Tensor* sample_weight,
                 const std::map<int64_t, double>* class_weight, const char* where) const;
-  Logs run_evaluation(const Feeds& data, int64_t batch_size, int64_t steps, int verbose,
-                      const std::vector<std::shared_ptr<callbacks::Callback>>& cbs, bool in_fit);
+  callbacks::History fit_loop(Feeder& train, Feeder* val, int epochs, int initial_epoch,
+                              int verbose, int validation_freq,
+                              const std::vector<callbacks::CallbackArg>& user_callbacks);
+  Logs run_evaluation(Feeder& data, const std::vector<std::shared_ptr<callbacks::Callback>>& cbs);
+  void check_compiled_and_built(const std::vector<Shape>& input_shapes);
   std::string summary_keras3(const SummaryOptions& o) const;
   std::string summary_keras2(const SummaryOptions& o) const;
   bool sequential_like() const;

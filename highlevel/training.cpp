@@ -5,6 +5,7 @@
 #include <numeric>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "dl/graph/gradients.h"
 #include "dl/graph/ops/array_ops.h"
@@ -660,11 +661,26 @@ std::vector<Tensor> batch_feeds(const std::vector<Tensor>& x, const std::vector<
 
 }  // namespace
 
-callbacks::History Model::fit(const Data& x, const Data& y, FitOptions o) {
+void Model::check_compiled_and_built(const std::vector<Shape>& input_shapes) {
   if (!compiled_) {
     throw FailedPrecondition(
         str_cat("You must call `compile()` before using the model \"", name_, "\"."));
   }
+  if (!built()) build_from_data(input_shapes);
+  ensure_training_graph();
+}
+
+namespace {
+
+std::vector<Shape> shapes_of(const Data& x) {
+  std::vector<Shape> shapes;
+  for (const Tensor& t : x.tensors()) shapes.push_back(t.shape());
+  return shapes;
+}
+
+}  // namespace
+
+callbacks::History Model::fit(const Data& x, const Data& y, FitOptions o) {
   if (o.batch_size <= 0) {
     throw InvalidArgument(str_cat("fit(): `batch_size` must be positive, received ", o.batch_size));
   }
@@ -676,122 +692,247 @@ callbacks::History Model::fit(const Data& x, const Data& y, FitOptions o) {
     throw InvalidArgument(
         str_cat("fit(): `validation_split` must be in [0, 1), received ", o.validation_split));
   }
-  if (!built()) {
-    std::vector<Shape> shapes;
-    for (const Tensor& t : x.tensors()) shapes.push_back(t.shape());
-    build_from_data(shapes);
-  }
-  ensure_training_graph();
-  Feeds train = prepare(x, &y, &o.sample_weight, &o.class_weight, "fit");
+  check_compiled_and_built(shapes_of(x));
+  auto train = std::make_shared<Feeds>(prepare(x, &y, &o.sample_weight, &o.class_weight, "fit"));
 
   // Validation data: given, or the last fraction of the samples (before shuffling).
-  std::optional<Feeds> val;
+  std::shared_ptr<Feeds> val;
   if (o.validation_data) {
-    val = prepare(o.validation_data->x, &o.validation_data->y, &o.validation_data->sample_weight,
-                  nullptr, "validation_data");
+    val = std::make_shared<Feeds>(prepare(o.validation_data->x, &o.validation_data->y,
+                                          &o.validation_data->sample_weight, nullptr,
+                                          "validation_data"));
   } else if (o.validation_split > 0) {
     const int64_t split_at =
-        static_cast<int64_t>(std::floor(double(train.n) * (1.0 - o.validation_split)));
-    if (split_at <= 0 || split_at >= train.n) {
+        static_cast<int64_t>(std::floor(double(train->n) * (1.0 - o.validation_split)));
+    if (split_at <= 0 || split_at >= train->n) {
       throw InvalidArgument(str_cat(
-          "Training data contains ", train.n,
+          "Training data contains ", train->n,
           " samples, which is not sufficient to split it into a validation and training set as "
           "specified by `validation_split=",
           o.validation_split,
           "`. Either provide more data, or a different value for the "
           "`validation_split` argument."));
     }
-    Feeds v;
-    v.n = train.n - split_at;
-    for (Tensor& t : train.x) {
-      v.x.push_back(t.slice_rows(split_at, train.n));
+    val = std::make_shared<Feeds>();
+    val->n = train->n - split_at;
+    for (Tensor& t : train->x) {
+      val->x.push_back(t.slice_rows(split_at, train->n));
       t = t.slice_rows(0, split_at);
     }
-    for (Tensor& t : train.y) {
-      v.y.push_back(t.slice_rows(split_at, train.n));
+    for (Tensor& t : train->y) {
+      val->y.push_back(t.slice_rows(split_at, train->n));
       t = t.slice_rows(0, split_at);
     }
-    if (train.sample_weight.valid()) {
-      v.sample_weight = train.sample_weight.slice_rows(split_at, train.n);
-      train.sample_weight = train.sample_weight.slice_rows(0, split_at);
+    if (train->sample_weight.valid()) {
+      val->sample_weight = train->sample_weight.slice_rows(split_at, train->n);
+      train->sample_weight = train->sample_weight.slice_rows(0, split_at);
     }
-    train.n = split_at;
-    val = std::move(v);
+    train->n = split_at;
   }
 
-  const bool weighted = train.sample_weight.valid();
-  if (weighted) build_training_graph(true);
-  if (val && val->sample_weight.valid()) build_training_graph(true);
-  Compiled& c = *compiled_;
-  Compiled::Variant& variant = weighted ? c.weighted : c.plain;
-
   const int64_t bs = o.batch_size;
-  const int64_t num_batches = (train.n + bs - 1) / bs;
-  const int64_t steps = o.steps_per_epoch > 0 ? o.steps_per_epoch : num_batches;
-  const int verbose = o.verbose < 0 ? 1 : o.verbose;
+  Feeder tf;
+  tf.steps = o.steps_per_epoch > 0 ? o.steps_per_epoch : (train->n + bs - 1) / bs;
+  tf.samples = train->n;
+  auto rng = std::make_shared<std::mt19937_64>(ctx_->draw_seed());
+  auto perm = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(train->n));
+  std::iota(perm->begin(), perm->end(), 0);
+  auto cursor = std::make_shared<int64_t>(0);  // position in the current pass over the data
+  const bool shuffle = o.shuffle;
+  const bool carry = o.steps_per_epoch > 0;
+  tf.begin_epoch = [cursor, carry] {
+    if (!carry) *cursor = 0;
+  };
+  tf.next = [train, perm, rng, cursor, shuffle, bs](std::vector<Tensor>& feeds, int64_t& m,
+                                                    bool& weighted) {
+    if (*cursor == 0 && shuffle) shuffle_indices(*perm, *rng);
+    const int64_t b = *cursor;
+    const int64_t e = std::min(b + bs, train->n);
+    *cursor = e >= train->n ? 0 : e;
+    m = e - b;
+    weighted = train->sample_weight.valid();
+    feeds =
+        batch_feeds(train->x, train->y, train->sample_weight, shuffle ? perm.get() : nullptr, b, e);
+    return true;
+  };
+  std::unique_ptr<Feeder> vf;
+  if (val) {
+    const int64_t vbs = o.validation_batch_size > 0 ? o.validation_batch_size : bs;
+    vf = std::make_unique<Feeder>();
+    const int64_t batches = (val->n + vbs - 1) / vbs;
+    vf->steps = o.validation_steps > 0 ? std::min(o.validation_steps, batches) : batches;
+    vf->samples = val->n;
+    auto vcur = std::make_shared<int64_t>(0);
+    vf->begin_epoch = [vcur] { *vcur = 0; };
+    vf->next = [val, vcur, vbs](std::vector<Tensor>& feeds, int64_t& m, bool& weighted) {
+      const int64_t b = *vcur;
+      if (b >= val->n) return false;
+      const int64_t e = std::min(b + vbs, val->n);
+      *vcur = e;
+      m = e - b;
+      weighted = val->sample_weight.valid();
+      feeds = batch_feeds(val->x, val->y, val->sample_weight, nullptr, b, e);
+      return true;
+    };
+  }
+  return fit_loop(tf, vf.get(), o.epochs, o.initial_epoch, o.verbose < 0 ? 1 : o.verbose,
+                  o.validation_freq, o.callbacks);
+}
 
+namespace {
+
+/// A Feeder over a BatchSource: every batch passes the data checks of prepare().
+template <class Prepare>
+Model::Feeder source_feeder(BatchSource& src, int64_t steps, Prepare prepare) {
+  Model::Feeder f;
+  f.steps = steps > 0 ? steps : src.size();
+  f.end_epoch = [&src] { src.on_epoch_end(); };
+  f.next = [&src, prepare](std::vector<Tensor>& feeds, int64_t& m, bool& weighted) {
+    Batch b = src.next();
+    if (b.x.empty()) return false;
+    auto [fd, n, w] = prepare(b);
+    feeds = std::move(fd);
+    m = n;
+    weighted = w;
+    return true;
+  };
+  return f;
+}
+
+}  // namespace
+
+callbacks::History Model::fit(BatchSource& data, FitGeneratorOptions o) {
+  if (o.epochs < 0 || o.initial_epoch < 0) {
+    throw InvalidArgument(str_cat("fit(): `epochs` and `initial_epoch` must be >= 0, received ",
+                                  o.epochs, " and ", o.initial_epoch));
+  }
+  // The first batch builds a Sequential without an input shape, then is used for training.
+  Batch first = data.next();
+  if (first.x.empty()) throw InvalidArgument("fit(): the batch source gave no data");
+  check_compiled_and_built(shapes_of(first.x));
+  auto pending = std::make_shared<std::optional<Batch>>(std::move(first));
+  auto class_weight = std::make_shared<std::map<int64_t, double>>(o.class_weight);
+  auto prep = [this, class_weight](const Batch& b, const char* where) {
+    Feeds f = prepare(b.x, &b.y, &b.sample_weight, class_weight.get(), where);
+    std::vector<Tensor> feeds = f.x;
+    for (const Tensor& t : f.y) feeds.push_back(t);
+    if (f.sample_weight.valid()) feeds.push_back(f.sample_weight);
+    return std::make_tuple(std::move(feeds), f.n, f.sample_weight.valid());
+  };
+  Feeder tf;
+  tf.steps = o.steps_per_epoch > 0 ? o.steps_per_epoch : data.size();
+  tf.end_epoch = [&data] { data.on_epoch_end(); };
+  tf.next = [&data, pending, prep](std::vector<Tensor>& feeds, int64_t& m, bool& weighted) {
+    Batch b;
+    if (pending->has_value()) {
+      b = std::move(**pending);
+      pending->reset();
+    } else {
+      b = data.next();
+    }
+    if (b.x.empty()) return false;
+    auto [fd, n, w] = prep(b, "fit (batch source)");
+    feeds = std::move(fd);
+    m = n;
+    weighted = w;
+    return true;
+  };
+  std::unique_ptr<Feeder> vf;
+  std::shared_ptr<Feeds> val_arrays;
+  if (o.validation_source) {
+    BatchSource* vs = o.validation_source;
+    vf = std::make_unique<Feeder>(source_feeder(*vs, o.validation_steps, [&, vs](const Batch& b) {
+      return prep(b, "validation (batch source)");
+    }));
+    vf->end_epoch = [vs] { vs->on_epoch_end(); };
+  } else if (o.validation_data) {
+    val_arrays = std::make_shared<Feeds>(prepare(o.validation_data->x, &o.validation_data->y,
+                                                 &o.validation_data->sample_weight, nullptr,
+                                                 "validation_data"));
+    const int64_t vbs = std::max<int64_t>(1, o.validation_batch_size);
+    vf = std::make_unique<Feeder>();
+    const int64_t batches = (val_arrays->n + vbs - 1) / vbs;
+    vf->steps = o.validation_steps > 0 ? std::min(o.validation_steps, batches) : batches;
+    vf->samples = val_arrays->n;
+    auto vcur = std::make_shared<int64_t>(0);
+    vf->begin_epoch = [vcur] { *vcur = 0; };
+    vf->next = [val_arrays, vcur, vbs](std::vector<Tensor>& feeds, int64_t& m, bool& weighted) {
+      const int64_t b = *vcur;
+      if (b >= val_arrays->n) return false;
+      const int64_t e = std::min(b + vbs, val_arrays->n);
+      *vcur = e;
+      m = e - b;
+      weighted = val_arrays->sample_weight.valid();
+      feeds = batch_feeds(val_arrays->x, val_arrays->y, val_arrays->sample_weight, nullptr, b, e);
+      return true;
+    };
+  }
+  return fit_loop(tf, vf.get(), o.epochs, o.initial_epoch, o.verbose < 0 ? 1 : o.verbose,
+                  o.validation_freq, o.callbacks);
+}
+
+callbacks::History Model::fit_loop(Feeder& train, Feeder* val, int epochs, int initial_epoch,
+                                   int verbose, int validation_freq,
+                                   const std::vector<callbacks::CallbackArg>& user_callbacks) {
+  Compiled& c = *compiled_;
   // Callbacks, in Keras's order: Keras 3 puts the user's first, then History and the progress
   // bar; Keras 2 puts the progress bar before the user's and History last.
   CallbackList list;
   auto history = std::make_shared<callbacks::History>();
   std::shared_ptr<callbacks::Callback> progbar;
-  for (auto& cb : callback_ptrs(o.callbacks)) {
+  for (auto& cb : callback_ptrs(user_callbacks)) {
     if (std::dynamic_pointer_cast<callbacks::ProgbarLogger>(cb)) progbar = cb;
   }
   if (!progbar && verbose) progbar = std::make_shared<callbacks::ProgbarLogger>();
   if (profile_ == Profile::keras2) {
     if (progbar) list.cbs.push_back(progbar);
-    for (auto& cb : callback_ptrs(o.callbacks)) {
+    for (auto& cb : callback_ptrs(user_callbacks)) {
       if (cb != progbar) list.cbs.push_back(cb);
     }
     list.cbs.push_back(history);
   } else {
-    for (auto& cb : callback_ptrs(o.callbacks)) {
+    for (auto& cb : callback_ptrs(user_callbacks)) {
       if (cb != progbar) list.cbs.push_back(cb);
     }
     list.cbs.push_back(history);
     if (progbar) list.cbs.push_back(progbar);
   }
   callbacks::Params params;
-  params.epochs = o.epochs;
-  params.steps = steps;
-  params.samples = train.n;
+  params.epochs = epochs;
+  params.steps = train.steps;
+  params.samples = train.samples;
   params.verbose = verbose;
-  params.do_validation = val.has_value();
+  params.do_validation = val != nullptr;
   params.metrics = c.names;
   if (val) {
     for (const auto& n : c.names) params.metrics.push_back("val_" + n);
   }
   list.set(this, params);
 
-  std::mt19937_64 rng(ctx_->draw_seed());
-  std::vector<int64_t> perm(static_cast<size_t>(train.n));
-  std::iota(perm.begin(), perm.end(), 0);
-  int64_t cursor = 0;  // position in the current pass over the data
   stop_training = false;
   Running running;
   Logs train_logs;
   list.each([&](callbacks::Callback& cb) { cb.on_train_begin(train_logs); });
   Logs epoch_logs;
-  for (int epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
+  std::vector<Tensor> feeds;
+  for (int epoch = initial_epoch; epoch < epochs; ++epoch) {
     running.reset(c.names.size());
     Logs begin_logs;
     list.each([&](callbacks::Callback& cb) { cb.on_epoch_begin(epoch, begin_logs); });
-    if (o.steps_per_epoch <= 0) cursor = 0;
-    for (int64_t step = 0; step < steps; ++step) {
-      if (cursor == 0 && o.shuffle) shuffle_indices(perm, rng);
-      const int64_t b = cursor;
-      const int64_t e = std::min(b + bs, train.n);
-      cursor = e >= train.n ? 0 : e;
-      const int64_t m = e - b;
+    train.begin_epoch();
+    for (int64_t step = 0; train.steps < 0 || step < train.steps; ++step) {
+      int64_t m = 0;
+      bool weighted = false;
+      if (!train.next(feeds, m, weighted)) break;
+      if (weighted) build_training_graph(true);
+      Compiled::Variant& variant = weighted ? c.weighted : c.plain;
       Logs batch_logs;
       if (profile_ == Profile::keras2) {
         batch_logs.set("batch", double(step));
         batch_logs.set("size", double(m));
       }
       list.each([&](callbacks::Callback& cb) { cb.on_train_batch_begin(step, batch_logs); });
-      std::vector<Tensor> outs = variant.train(
-          batch_feeds(train.x, train.y, train.sample_weight, o.shuffle ? &perm : nullptr, b, e));
+      std::vector<Tensor> outs = variant.train(feeds);
       accumulate(running, outs, c.num_output_losses, m);
       if (profile_ == Profile::keras2) {
         // Keras 2 hands the callbacks this batch's values (BaseLogger averages them).
@@ -805,10 +946,10 @@ callbacks::History Model::fit(const Data& x, const Data& y, FitOptions o) {
       list.each([&](callbacks::Callback& cb) { cb.on_train_batch_end(step, batch_logs); });
       if (stop_training) break;
     }
+    train.end_epoch();
     epoch_logs = make_logs(c.names, running, profile_);
-    if (val && (epoch + 1) % std::max(1, o.validation_freq) == 0) {
-      const int64_t vbs = o.validation_batch_size > 0 ? o.validation_batch_size : bs;
-      Logs vl = run_evaluation(*val, vbs, o.validation_steps, 0, list.cbs, true);
+    if (val && (epoch + 1) % std::max(1, validation_freq) == 0) {
+      Logs vl = run_evaluation(*val, list.cbs);
       if (profile_ == Profile::keras2) {
         // Keras 2.2.4's epoch_logs dict: the val_ entries first, the averages added after.
         Logs merged;
@@ -827,71 +968,113 @@ callbacks::History Model::fit(const Data& x, const Data& y, FitOptions o) {
   return *history;
 }
 
-Logs Model::run_evaluation(const Feeds& data, int64_t batch_size, int64_t steps, int verbose,
-                           const std::vector<std::shared_ptr<callbacks::Callback>>& cbs,
-                           bool in_fit) {
+Logs Model::run_evaluation(Feeder& data,
+                           const std::vector<std::shared_ptr<callbacks::Callback>>& cbs) {
   Compiled& c = *compiled_;
-  const bool weighted = data.sample_weight.valid();
-  if (weighted) build_training_graph(true);
-  Compiled::Variant& variant = weighted ? c.weighted : c.plain;
-  const int64_t num_batches = (data.n + batch_size - 1) / batch_size;
-  const int64_t n_steps = steps > 0 ? std::min(steps, num_batches) : num_batches;
   Running running;
   running.reset(c.names.size());
   Logs logs;
   for (auto& cb : cbs) cb->on_test_begin(logs);
-  for (int64_t step = 0; step < n_steps; ++step) {
-    const int64_t b = step * batch_size;
-    const int64_t e = std::min(b + batch_size, data.n);
+  data.begin_epoch();
+  std::vector<Tensor> feeds;
+  for (int64_t step = 0; data.steps < 0 || step < data.steps; ++step) {
+    int64_t m = 0;
+    bool weighted = false;
+    if (!data.next(feeds, m, weighted)) break;
+    if (weighted) build_training_graph(true);
+    Compiled::Variant& variant = weighted ? c.weighted : c.plain;
     Logs bl;
     for (auto& cb : cbs) cb->on_test_batch_begin(step, bl);
-    std::vector<Tensor> outs =
-        variant.eval(batch_feeds(data.x, data.y, data.sample_weight, nullptr, b, e));
-    accumulate(running, outs, c.num_output_losses, e - b);
+    accumulate(running, variant.eval(feeds), c.num_output_losses, m);
     bl = make_logs(c.names, running, profile_);
     for (auto& cb : cbs) cb->on_test_batch_end(step, bl);
   }
+  data.end_epoch();
   logs = make_logs(c.names, running, profile_);
   for (auto& cb : cbs) cb->on_test_end(logs);
-  (void)verbose;
-  (void)in_fit;
   return logs;
 }
 
 Logs Model::evaluate_logs(const Data& x, const Data& y, EvaluateOptions o) {
-  if (!compiled_) {
-    throw FailedPrecondition(
-        str_cat("You must call `compile()` before using the model \"", name_, "\"."));
-  }
   if (o.batch_size <= 0) {
     throw InvalidArgument(
         str_cat("evaluate(): `batch_size` must be positive, received ", o.batch_size));
   }
-  if (!built()) {
-    std::vector<Shape> shapes;
-    for (const Tensor& t : x.tensors()) shapes.push_back(t.shape());
-    build_from_data(shapes);
-  }
-  ensure_training_graph();
-  Feeds data = prepare(x, &y, &o.sample_weight, nullptr, "evaluate");
+  check_compiled_and_built(shapes_of(x));
+  auto data = std::make_shared<Feeds>(prepare(x, &y, &o.sample_weight, nullptr, "evaluate"));
   const int verbose = o.verbose < 0 ? 1 : o.verbose;
   std::vector<std::shared_ptr<callbacks::Callback>> cbs = callback_ptrs(o.callbacks);
   bool has_progbar = false;
-  for (auto& cb : cbs)
+  for (auto& cb : cbs) {
     has_progbar = has_progbar || std::dynamic_pointer_cast<callbacks::ProgbarLogger>(cb);
+  }
   if (verbose && !has_progbar) cbs.push_back(std::make_shared<callbacks::ProgbarLogger>());
+  const int64_t bs = o.batch_size;
+  Feeder f;
+  const int64_t batches = (data->n + bs - 1) / bs;
+  f.steps = o.steps > 0 ? std::min(o.steps, batches) : batches;
+  f.samples = data->n;
+  auto cur = std::make_shared<int64_t>(0);
+  f.next = [data, cur, bs](std::vector<Tensor>& feeds, int64_t& m, bool& weighted) {
+    const int64_t b = *cur;
+    if (b >= data->n) return false;
+    const int64_t e = std::min(b + bs, data->n);
+    *cur = e;
+    m = e - b;
+    weighted = data->sample_weight.valid();
+    feeds = batch_feeds(data->x, data->y, data->sample_weight, nullptr, b, e);
+    return true;
+  };
   callbacks::Params params;
   params.epochs = 1;
-  const int64_t num_batches = (data.n + o.batch_size - 1) / o.batch_size;
-  params.steps = o.steps > 0 ? std::min(o.steps, num_batches) : num_batches;
-  params.samples = data.n;
+  params.steps = f.steps;
+  params.samples = data->n;
   params.verbose = verbose;
   params.metrics = compiled_->names;
   for (auto& cb : cbs) {
     cb->set_model(this);
     cb->set_params(params);
   }
-  Logs logs = run_evaluation(data, o.batch_size, o.steps, verbose, cbs, false);
+  Logs logs = run_evaluation(f, cbs);
+  for (auto& cb : cbs) cb->set_model(nullptr);
+  return logs;
+}
+
+Logs Model::evaluate_logs(BatchSource& source, int64_t steps, int verbose) {
+  Batch first = source.next();
+  if (first.x.empty()) throw InvalidArgument("evaluate(): the batch source gave no data");
+  check_compiled_and_built(shapes_of(first.x));
+  auto pending = std::make_shared<std::optional<Batch>>(std::move(first));
+  Feeder f;
+  f.steps = steps > 0 ? steps : source.size();
+  f.next = [this, &source, pending](std::vector<Tensor>& feeds, int64_t& m, bool& weighted) {
+    Batch b;
+    if (pending->has_value()) {
+      b = std::move(**pending);
+      pending->reset();
+    } else {
+      b = source.next();
+    }
+    if (b.x.empty()) return false;
+    Feeds fd = prepare(b.x, &b.y, &b.sample_weight, nullptr, "evaluate (batch source)");
+    feeds = fd.x;
+    for (const Tensor& t : fd.y) feeds.push_back(t);
+    if (fd.sample_weight.valid()) feeds.push_back(fd.sample_weight);
+    m = fd.n;
+    weighted = fd.sample_weight.valid();
+    return true;
+  };
+  std::vector<std::shared_ptr<callbacks::Callback>> cbs;
+  if (verbose) {
+    cbs.push_back(std::make_shared<callbacks::ProgbarLogger>());
+    callbacks::Params params;
+    params.steps = f.steps;
+    params.verbose = verbose;
+    params.metrics = compiled_->names;
+    cbs[0]->set_model(this);
+    cbs[0]->set_params(params);
+  }
+  Logs logs = run_evaluation(f, cbs);
   for (auto& cb : cbs) cb->set_model(nullptr);
   return logs;
 }

@@ -1,5 +1,6 @@
 #pragma once
 // The compiled state of a Model (private to libdl_keras).
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,17 @@ struct Model::Feeds {
   std::vector<Tensor> y;  // one per output with a loss, in the target's shape and dtype
   Tensor sample_weight;   // [n] float32, or invalid
   int64_t n = 0;
+};
+
+/// Where the batches of a loop come from: arrays (sliced, maybe shuffled) or a BatchSource.
+struct Model::Feeder {
+  int64_t steps = -1;    // batches per epoch, -1 unknown (until next() returns false)
+  int64_t samples = -1;  // samples per epoch, -1 unknown
+  std::function<void()> begin_epoch = [] {};
+  std::function<void()> end_epoch = [] {};
+  // The next batch: feeds (inputs, targets, and sample weights when `weighted`) and its size.
+  // Returns false when the data ran out.
+  std::function<bool(std::vector<Tensor>& feeds, int64_t& size, bool& weighted)> next;
 };
 
 }  // namespace dl::keras

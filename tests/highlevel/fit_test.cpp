@@ -330,3 +330,98 @@ TEST(KerasFit, FashionMnistTwoEpochsReduceTheLoss) {
 
 }  // namespace
 }  // namespace dl::keras
+
+namespace dl::keras {
+namespace {
+
+/// Batches of arrays in order, then (optionally) the end of the data.
+class ArraySource : public BatchSource {
+ public:
+  ArraySource(Tensor x, Tensor y, int64_t bs, bool finite)
+      : x_(std::move(x)), y_(std::move(y)), bs_(bs), finite_(finite) {}
+  int64_t size() const override { return finite_ ? -1 : (x_.shape()[0] + bs_ - 1) / bs_; }
+  Batch next() override {
+    const int64_t n = x_.shape()[0];
+    if (pos_ >= n) {
+      if (finite_) return {};
+      pos_ = 0;
+    }
+    const int64_t e = std::min(pos_ + bs_, n);
+    Batch b{x_.slice_rows(pos_, e), y_.slice_rows(pos_, e), {}};
+    pos_ = e;
+    return b;
+  }
+  void on_epoch_end() override {
+    ++epochs_ended;
+    if (finite_) pos_ = 0;
+  }
+  int epochs_ended = 0;
+
+ private:
+  Tensor x_, y_;
+  int64_t bs_, pos_ = 0;
+  bool finite_;
+};
+
+std::unique_ptr<Sequential> seeded_classifier() {
+  backend::clear_session();
+  utils::set_random_seed(21);
+  auto m = std::make_unique<Sequential>(std::initializer_list<std::shared_ptr<Layer>>{
+      layers::Dense(8, {.activation = "tanh", .input_shape = {6}}),
+      layers::Dense(3, {.activation = "softmax"})});
+  m->compile({.optimizer = optimizers::SGD({.learning_rate = 0.2}),
+              .loss = "sparse_categorical_crossentropy",
+              .metrics = {"accuracy"}});
+  return m;
+}
+
+TEST(KerasFitSource, BatchesFromASourceTrainAsArrays) {
+  Tensor x = random_tensor(Shape({40, 6}), 8);
+  Tensor y = class_ids(40, 3);
+  auto a = seeded_classifier();
+  auto ha = a->fit(x, y, {.batch_size = 8, .epochs = 3, .verbose = 0, .shuffle = false});
+  auto b = seeded_classifier();
+  ArraySource src(x, y, 8, false);
+  auto hb = b->fit(src, {.epochs = 3, .verbose = 0});
+  EXPECT_EQ(ha.history.at("loss"), hb.history.at("loss"));
+  EXPECT_EQ(ha.history.at("accuracy"), hb.history.at("accuracy"));
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(tensors_equal(a->get_weights()[i], b->get_weights()[i]));
+  }
+  EXPECT_EQ(src.epochs_ended, 3);
+  EXPECT_EQ(b->optimizer().iteration_count(), 15);
+}
+
+TEST(KerasFitSource, ValidationSourceAndAFiniteGenerator) {
+  Tensor x = random_tensor(Shape({30, 6}), 9);
+  Tensor y = class_ids(30, 3);
+  auto m = seeded_classifier();
+  ArraySource train(x, y, 7, true);  // 5 batches, then the end of the data
+  ArraySource val(x.slice_rows(0, 12), y.slice_rows(0, 12), 4, false);
+  std::vector<int64_t> batches;
+  callbacks::LambdaCallback count(
+      {.on_train_batch_end = [&](int64_t b, Logs&) { batches.push_back(b); }});
+  auto h = m->fit_generator(train, {.epochs = 2,
+                                    .verbose = 0,
+                                    .callbacks = {count},
+                                    .validation_source = &val,
+                                    .validation_steps = 3});
+  EXPECT_EQ(batches, (std::vector<int64_t>{0, 1, 2, 3, 4, 0, 1, 2, 3, 4}));
+  auto ev = m->evaluate(x.slice_rows(0, 12), y.slice_rows(0, 12), {.batch_size = 4, .verbose = 0});
+  EXPECT_NEAR(h.history.at("val_loss")[1], ev[0], 1e-6);
+  ArraySource again(x.slice_rows(0, 12), y.slice_rows(0, 12), 4, false);
+  EXPECT_NEAR(m->evaluate_logs(again, 3).at("loss"), ev[0], 1e-6);
+}
+
+TEST(KerasFitSource, BadBatchFailsNamingTheSource) {
+  auto m = seeded_classifier();
+  GeneratorSource bad([] { return Batch{random_tensor(Shape({4, 5}), 1), class_ids(4, 3), {}}; });
+  const std::string msg =
+      testing::message_of([&] { m->fit(bad, {.steps_per_epoch = 2, .verbose = 0}); });
+  EXPECT_TRUE(testing::contains(msg, "expected axis -1 of input shape to have value 6") &&
+              testing::contains(msg, "fit (batch source)"))
+      << msg;
+}
+
+}  // namespace
+}  // namespace dl::keras

@@ -283,3 +283,26 @@ TEST(Keras2Profile, CheckpointMessagesAndAccMode) {
 
 }  // namespace
 }  // namespace dl::keras
+
+namespace dl::keras {
+namespace {
+
+TEST(Keras2Profile, FitGeneratorCountsSteps) {
+  Keras2 k2;
+  Sequential m({layers::Dense(3, {.activation = "softmax", .input_shape = {4}})});
+  m.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy", .metrics = {"acc"}});
+  Tensor x = dl::testing::random_tensor(Shape({5, 4}), 4);
+  GeneratorSource gen([&] { return Batch{x, class_ids(5, 3), {}}; }, 3);
+  std::ostringstream out;
+  double t = 0;
+  auto bar = std::make_shared<callbacks::ProgbarLogger>(callbacks::ProgbarLoggerOptions{
+      .out = &out, .dynamic_display = 0, .clock = [&t] { return t += 1.0; }});
+  m.fit_generator(gen, {.epochs = 1, .verbose = 1, .callbacks = {bar}});
+  EXPECT_TRUE(contains(out.str(),
+                       "Epoch 1/1\n3/3 [==============================] - 3s 1s/step - "
+                       "loss: "))
+      << out.str();
+}
+
+}  // namespace
+}  // namespace dl::keras
