@@ -2,6 +2,7 @@
 /// The Keras tier in one include: layers, models, losses, metrics, optimizers, callbacks.
 /// See docs/keras_tier.md.
 #include "dl/highlevel/activations.h"
+#include "dl/highlevel/applications/resnet.h"
 #include "dl/highlevel/backend.h"
 #include "dl/highlevel/callbacks.h"
 #include "dl/highlevel/initializers.h"
