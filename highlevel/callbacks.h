@@ -48,7 +48,8 @@ struct Params {
   int64_t samples = -1;  ///< samples per epoch (-1: unknown)
   int verbose = 1;
   bool do_validation = false;
-  std::vector<std::string> metrics;  ///< the log names of the epoch (keras2's params['metrics'])
+  std::vector<std::string> metrics =
+      {};  ///< the log names of the epoch (keras2's params['metrics'])
 };
 
 class Callback {
@@ -99,10 +100,10 @@ class CallbackArg {
 /// The History callback's content: history[key] = the value of every epoch.
 class History : public Callback {
  public:
-  std::vector<int> epoch;
+  std::vector<int> epoch = {};
   std::map<std::string, std::vector<double>> history;
   /// The keys in the logs' order.
-  std::vector<std::string> keys;
+  std::vector<std::string> keys = {};
 
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -150,7 +151,7 @@ struct ModelCheckpointOptions {
   bool save_best_only = false;
   bool save_weights_only = true;  ///< full-model saving is not available yet
   std::string mode = "auto";      ///< "auto", "min" or "max"
-  std::optional<double> initial_value_threshold;
+  std::optional<double> initial_value_threshold = {};
 };
 /// Saves the model's weights after each epoch to `filepath` formatted with the epoch (1-based)
 /// and the epoch logs: "m.{epoch:02d}-{val_acc:.4f}.weights" (Python's str.format fields with
@@ -181,7 +182,7 @@ struct EarlyStoppingOptions {
   int patience = 0;
   int verbose = 0;
   std::string mode = "auto";
-  std::optional<double> baseline;
+  std::optional<double> baseline = {};
   bool restore_best_weights = false;
   int start_from_epoch = 0;
 };
@@ -249,7 +250,7 @@ class CSVLogger : public Callback {
  private:
   std::string filename_;
   CSVLoggerOptions o_;
-  std::vector<std::string> keys_;
+  std::vector<std::string> keys_ = {};
   bool header_written_ = false;
   std::shared_ptr<std::ostream> file_;
 };

@@ -70,22 +70,22 @@ class KerasTensors : public std::vector<KerasTensor> {
 
 /// One call of a layer on symbolic tensors (Keras's Node).
 struct LayerCall {
-  std::vector<KerasTensor> inputs;  ///< empty for an InputLayer
-  std::vector<Output> outputs;
+  std::vector<KerasTensor> inputs = {};  ///< empty for an InputLayer
+  std::vector<Output> outputs = {};
 };
 
 /// What a layer accepts (Keras's InputSpec); checked before every call, with Keras's messages.
 struct InputSpec {
-  std::optional<int> ndim;
-  std::optional<int> min_ndim;
+  std::optional<int> ndim = {};
+  std::optional<int> min_ndim = {};
   std::map<int, int64_t> axes;  ///< axis (negative counts from the end) -> required size
 };
 
 /// One weight of a layer.
 struct Weight {
-  Variable variable;
-  std::string name;  ///< "kernel"
-  std::string path;  ///< "dense/kernel" (Keras 3's variable path)
+  Variable variable = {};
+  std::string name = {};  ///< "kernel"
+  std::string path;       ///< "dense/kernel" (Keras 3's variable path)
   bool trainable = true;
   const Shape& shape() const { return variable.shape(); }
 };
@@ -94,7 +94,7 @@ struct Weight {
 struct LayerArgs {
   std::string name;  ///< empty: Keras's auto name from the class ("dense", "dense_1", ...)
   bool trainable = true;
-  std::vector<int64_t> input_shape;  ///< the input shape without the batch (empty: none given)
+  std::vector<int64_t> input_shape = {};  ///< the input shape without the batch (empty: none given)
 };
 
 class Layer : public std::enable_shared_from_this<Layer> {
@@ -199,7 +199,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::string name_;
   bool trainable_ = true;
   bool built_ = false;
-  std::vector<int64_t> input_shape_arg_;
+  std::vector<int64_t> input_shape_arg_ = {};
   std::shared_ptr<Context> ctx_;
   std::string scope_;
   std::vector<Weight> weights_;

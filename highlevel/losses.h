@@ -54,7 +54,7 @@ struct CrossentropyOptions {
   bool from_logits = false;
   double label_smoothing = 0.0;  ///< not for the sparse loss
   std::string reduction = "sum_over_batch_size";
-  std::string name;  ///< empty: the Keras default name
+  std::string name = {};  ///< empty: the Keras default name
 };
 
 class BinaryCrossentropy : public Loss {
@@ -86,7 +86,7 @@ class SparseCategoricalCrossentropy : public Loss {
 
 struct LossOptions {
   std::string reduction = "sum_over_batch_size";
-  std::string name;
+  std::string name = {};
 };
 class MeanSquaredError : public Loss {
  public:
@@ -108,7 +108,7 @@ class KLDivergence : public Loss {
 struct HuberOptions {
   double delta = 1.0;
   std::string reduction = "sum_over_batch_size";
-  std::string name;
+  std::string name = {};
 };
 class Huber : public Loss {
  public:

@@ -41,14 +41,14 @@ class Metric {
 };
 
 struct MetricOptions {
-  std::string name;  ///< empty: the Keras default name
+  std::string name = {};  ///< empty: the Keras default name
 };
 
 /// 1 where (y_pred > threshold) == y_true, per element (Keras's binary_accuracy).
 class BinaryAccuracy : public Metric {
  public:
   struct Options {
-    std::string name;
+    std::string name = {};
     double threshold = 0.5;
   };
   explicit BinaryAccuracy(Options o);
@@ -76,7 +76,7 @@ class TopKCategoricalAccuracy : public Metric {
  public:
   struct Options {
     int64_t k = 5;
-    std::string name;
+    std::string name = {};
   };
   explicit TopKCategoricalAccuracy(Options o);
   TopKCategoricalAccuracy() : TopKCategoricalAccuracy(Options{}) {}
@@ -90,7 +90,7 @@ class SparseTopKCategoricalAccuracy : public Metric {
  public:
   struct Options {
     int64_t k = 5;
-    std::string name;
+    std::string name = {};
   };
   explicit SparseTopKCategoricalAccuracy(Options o);
   SparseTopKCategoricalAccuracy() : SparseTopKCategoricalAccuracy(Options{}) {}

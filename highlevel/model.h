@@ -45,16 +45,16 @@ class Data {
 };
 
 struct ValidationData {
-  Data x;
-  Data y;
-  Tensor sample_weight;
+  Data x = {};
+  Data y = {};
+  Tensor sample_weight = {};
 };
 
 /// One batch of a BatchSource: inputs, targets and (optionally) sample weights.
 struct Batch {
-  Data x;
-  Data y;
-  Tensor sample_weight;
+  Data x = {};
+  Data y = {};
+  Tensor sample_weight = {};
 };
 
 /// A source of batches for fit / evaluate (Keras 3's PyDataset or a generator; Keras 2's
@@ -115,13 +115,13 @@ class LossSpec {
 
 struct CompileOptions {
   optimizers::OptimizerArg optimizer = "rmsprop";
-  LossSpec loss;
+  LossSpec loss = {};
   /// One weight per output (default 1): the training loss is sum(w_i * loss_i).
-  std::vector<double> loss_weights;
+  std::vector<double> loss_weights = {};
   /// Metrics of every output.
-  std::vector<metrics::MetricArg> metrics;
+  std::vector<metrics::MetricArg> metrics = {};
   /// Metrics per output-layer name (in addition to `metrics`).
-  std::map<std::string, std::vector<metrics::MetricArg>> output_metrics;
+  std::map<std::string, std::vector<metrics::MetricArg>> output_metrics = {};
 };
 
 struct FitOptions {
@@ -129,10 +129,10 @@ struct FitOptions {
   int epochs = 1;
   /// 0 silent, 1 progress bar, 2 one line per epoch; -1 "auto" (= 1).
   int verbose = -1;
-  std::vector<callbacks::CallbackArg> callbacks;
+  std::vector<callbacks::CallbackArg> callbacks = {};
   /// Fraction of the samples (the last ones, taken before shuffling) held out for validation.
   double validation_split = 0.0;
-  std::optional<ValidationData> validation_data;
+  std::optional<ValidationData> validation_data = {};
   /// Shuffle the training samples before every epoch (a permutation drawn from the context's
   /// seed, so utils::set_random_seed makes it reproducible).
   bool shuffle = true;
@@ -140,7 +140,7 @@ struct FitOptions {
   /// (the argmax of one-hot labels).
   std::map<int64_t, double> class_weight;
   /// One weight per sample, multiplying its loss.
-  Tensor sample_weight;
+  Tensor sample_weight = {};
   int initial_epoch = 0;
   /// Batches per epoch (-1: all the data). The data position carries over to the next epoch,
   /// starting a new (shuffled) pass when the data runs out.
@@ -155,10 +155,10 @@ struct FitGeneratorOptions {
   int64_t steps_per_epoch = -1;  ///< -1: the source's size(), else until it runs out
   int epochs = 1;
   int verbose = -1;
-  std::vector<callbacks::CallbackArg> callbacks;
+  std::vector<callbacks::CallbackArg> callbacks = {};
   /// Validation from another source (with validation_steps), or from arrays.
   BatchSource* validation_source = nullptr;
-  std::optional<ValidationData> validation_data;
+  std::optional<ValidationData> validation_data = {};
   int64_t validation_steps = -1;
   int64_t validation_batch_size = 32;  ///< for array validation data
   int validation_freq = 1;
@@ -169,52 +169,57 @@ struct FitGeneratorOptions {
 struct EvaluateOptions {
   int64_t batch_size = 32;
   int verbose = -1;
-  Tensor sample_weight;
+  Tensor sample_weight = {};
   int64_t steps = -1;
-  std::vector<callbacks::CallbackArg> callbacks;
+  std::vector<callbacks::CallbackArg> callbacks = {};
 };
 
 struct PredictOptions {
   int64_t batch_size = 32;
   int verbose = -1;
   int64_t steps = -1;
-  std::vector<callbacks::CallbackArg> callbacks;
+  std::vector<callbacks::CallbackArg> callbacks = {};
 };
 
 struct BatchOptions {
-  Tensor sample_weight;
+  Tensor sample_weight = {};
   std::map<int64_t, double> class_weight;
 };
 
+struct LoadWeightsOptions {
+  bool by_name = false;        ///< match layers by name (layers missing from the model are skipped)
+  bool skip_mismatch = false;  ///< with by_name: skip layers whose weights do not fit
+};
+
 struct SummaryOptions {
-  int line_length = -1;           ///< -1: Keras's default for the profile and model kind
-  std::vector<double> positions;  ///< column end positions (fractions), empty: the default
+  int line_length = -1;                ///< -1: Keras's default for the profile and model kind
+  std::vector<double> positions = {};  ///< column end positions (fractions), empty: the default
   bool show_trainable = false;
 };
 
 /// The graph of a compiled model (what compile() added), for tools and tests.
 struct TrainingGraph {
-  std::vector<Output> inputs;          ///< the input placeholders (fed with x)
-  std::vector<Output> targets;         ///< one label placeholder per output (fed with y)
-  std::vector<Output> sample_weights;  ///< [batch] placeholders of the weighted variant
-  std::vector<Output> outputs;         ///< the outputs in inference mode
-  std::vector<Output> train_outputs;   ///< the outputs in training mode
-  Output loss;                         ///< the total training loss (with regularization)
-  std::vector<Output> output_losses;   ///< each output's training loss (unweighted)
-  Output eval_loss;                    ///< the total loss on the inference outputs
-  std::vector<Output> eval_output_losses;
+  std::vector<Output> inputs;               ///< the input placeholders (fed with x)
+  std::vector<Output> targets;              ///< one label placeholder per output (fed with y)
+  std::vector<Output> sample_weights = {};  ///< [batch] placeholders of the weighted variant
+  std::vector<Output> outputs = {};         ///< the outputs in inference mode
+  std::vector<Output> train_outputs = {};   ///< the outputs in training mode
+  Output loss;                              ///< the total training loss (with regularization)
+  std::vector<Output> output_losses;        ///< each output's training loss (unweighted)
+  Output eval_loss = {};                    ///< the total loss on the inference outputs
+  std::vector<Output> eval_output_losses = {};
   struct MetricNodes {
     std::string name;       ///< the log name ("accuracy", "dense_1_accuracy")
     std::string direction;  ///< "up" or "down"
     Output train_sum;       ///< sum over the batch of the per-sample values (training mode)
     Output eval_sum;        ///< the same on the inference outputs
   };
-  std::vector<MetricNodes> metrics;
-  std::vector<Variable> trainable_variables;
-  std::vector<Output> gradients;  ///< d loss / d trainable_variables[i]
-  Node* train_op = nullptr;       ///< runs the optimizer updates and the update ops
-  std::vector<Node*> update_ops;  ///< layers' state updates (BatchNormalization)
-  std::map<std::string, std::vector<Variable>> variables_by_layer;
+  std::vector<MetricNodes> metrics = {};
+  std::vector<Variable> trainable_variables = {};
+  std::vector<Output> gradients = {};  ///< d loss / d trainable_variables[i]
+  Node* train_op = nullptr;            ///< runs the optimizer updates and the update ops
+  std::vector<Node*> update_ops;       ///< layers' state updates (BatchNormalization)
+  std::map<std::string, std::vector<Variable>> variables_by_layer = {};
 };
 
 class Model {
@@ -313,13 +318,16 @@ class Model {
   bool stop_training = false;
 
   // ---- saving ----
-  /// Writes every weight (layer by layer, in weights() order) to `path` in dl's interim
-  /// weights format (docs/keras_tier.md), atomically.
+  /// Writes every weight (layer by layer, in weights() order) to `path`, atomically: a ".h5" or
+  /// ".hdf5" path in Keras's legacy HDF5 layout (readable by Keras's load_weights; needs a dl
+  /// built with HDF5), any other path in dl's own format (docs/keras_tier.md).
   void save_weights(const std::string& path) const;
-  /// Reads weights written by save_weights. Throws NotFound for a missing file, DataLoss for a
-  /// corrupt one, InvalidArgument naming the layer or weight when the file does not match the
-  /// model (layer count, names, shapes), before any weight changes.
-  void load_weights(const std::string& path);
+  /// Reads weights written by save_weights or by Keras (HDF5). By default the layers that have
+  /// weights are paired in order (Keras's topological loading); with by_name, by layer name.
+  /// Throws NotFound for a missing file, DataLoss for a corrupt one, InvalidArgument naming the
+  /// layer or weight when the file does not match the model (layer count, shapes), before any
+  /// weight changes.
+  void load_weights(const std::string& path, LoadWeightsOptions options = {});
 
   /// Where a loop's batches come from (defined in highlevel/internal/training_state.h).
   struct Feeder;
@@ -347,9 +355,9 @@ class Model {
  private:
   struct Compiled;
   struct NodeRef {
-    std::shared_ptr<Layer> layer;
-    int node_index;
-    int depth;
+    std::shared_ptr<Layer> layer = {};
+    int node_index = {};
+    int depth = {};
   };
   void ensure_training_graph();
   void build_training_graph(bool weighted);
@@ -371,7 +379,7 @@ class Model {
 };
 
 struct SequentialOptions {
-  std::string name;
+  std::string name = {};
 };
 
 /// keras.Sequential: a stack of single-input, single-output layers. The model is built (its

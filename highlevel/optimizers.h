@@ -60,8 +60,8 @@ class PiecewiseConstantDecay : public LearningRateSchedule {
   std::string class_name() const override { return "PiecewiseConstantDecay"; }
 
  private:
-  std::vector<int64_t> boundaries_;
-  std::vector<double> values_;
+  std::vector<int64_t> boundaries_ = {};
+  std::vector<double> values_ = {};
 };
 
 struct PolynomialDecayOptions {
@@ -98,7 +98,7 @@ struct CosineDecayOptions {
   double initial_learning_rate = 0.01;
   int64_t decay_steps = 1;
   double alpha = 0.0;
-  std::optional<double> warmup_target;
+  std::optional<double> warmup_target = {};
   int64_t warmup_steps = 0;
 };
 /// initial * ((1 - alpha) * 0.5 * (1 + cos(pi * step / decay_steps)) + alpha), the step capped
@@ -143,10 +143,10 @@ class LearningRate {
 /// The options every optimizer takes (Keras 3's BaseOptimizer arguments); each optimizer's
 /// options struct repeats them after its own, in Keras's argument order.
 struct CommonOptions {
-  std::optional<double> weight_decay;
-  std::optional<double> clipnorm;
-  std::optional<double> clipvalue;
-  std::optional<double> global_clipnorm;
+  std::optional<double> weight_decay = {};
+  std::optional<double> clipnorm = {};
+  std::optional<double> clipvalue = {};
+  std::optional<double> global_clipnorm = {};
   double decay = 0.0;  ///< Keras 2's time-based decay (keras2 profile only)
   std::string name;    ///< empty: Keras's auto name ("adam", "sgd", ...)
 };
@@ -221,15 +221,15 @@ class Optimizer {
 };
 
 struct SGDOptions {
-  std::optional<LearningRate> learning_rate;  ///< 0.01
+  std::optional<LearningRate> learning_rate = {};  ///< 0.01
   double momentum = 0.0;
   bool nesterov = false;
-  std::optional<double> weight_decay;
-  std::optional<double> clipnorm;
-  std::optional<double> clipvalue;
-  std::optional<double> global_clipnorm;
+  std::optional<double> weight_decay = {};
+  std::optional<double> clipnorm = {};
+  std::optional<double> clipvalue = {};
+  std::optional<double> global_clipnorm = {};
   double decay = 0.0;  ///< Keras 2's time-based decay (keras2 profile only)
-  std::string name;
+  std::string name = {};
 };
 /// Keras's SGD: v = momentum * v - lr * g; var += v (Nesterov: var += momentum * v - lr * g);
 /// plain var -= lr * g without momentum.
@@ -249,17 +249,17 @@ class SGD : public Optimizer {
 };
 
 struct AdamOptions {
-  std::optional<LearningRate> learning_rate;  ///< 0.001
+  std::optional<LearningRate> learning_rate = {};  ///< 0.001
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
   bool amsgrad = false;
-  std::optional<double> weight_decay;
-  std::optional<double> clipnorm;
-  std::optional<double> clipvalue;
-  std::optional<double> global_clipnorm;
+  std::optional<double> weight_decay = {};
+  std::optional<double> clipnorm = {};
+  std::optional<double> clipvalue = {};
+  std::optional<double> global_clipnorm = {};
   double decay = 0.0;  ///< Keras 2's time-based decay (keras2 profile only)
-  std::string name;
+  std::string name = {};
 };
 /// Keras 3's Adam: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
 /// var -= m * lr sqrt(1 - b2^t) / (1 - b1^t) / (sqrt(v) + eps) (amsgrad: v_hat = max(v_hat, v)).
@@ -280,17 +280,17 @@ class Adam : public Optimizer {
 };
 
 struct AdamWOptions {
-  std::optional<LearningRate> learning_rate;  ///< 0.001
+  std::optional<LearningRate> learning_rate = {};  ///< 0.001
   double weight_decay = 0.004;
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
   bool amsgrad = false;
-  std::optional<double> clipnorm;
-  std::optional<double> clipvalue;
-  std::optional<double> global_clipnorm;
+  std::optional<double> clipnorm = {};
+  std::optional<double> clipvalue = {};
+  std::optional<double> global_clipnorm = {};
   double decay = 0.0;  ///< Keras 2's time-based decay (keras2 profile only)
-  std::string name;
+  std::string name = {};
 };
 /// Adam with decoupled weight decay (default 0.004).
 class AdamW : public Adam {
@@ -299,17 +299,17 @@ class AdamW : public Adam {
 };
 
 struct RMSpropOptions {
-  std::optional<LearningRate> learning_rate;  ///< 0.001
+  std::optional<LearningRate> learning_rate = {};  ///< 0.001
   double rho = 0.9;
   double momentum = 0.0;
   double epsilon = 1e-7;
   bool centered = false;
-  std::optional<double> weight_decay;
-  std::optional<double> clipnorm;
-  std::optional<double> clipvalue;
-  std::optional<double> global_clipnorm;
+  std::optional<double> weight_decay = {};
+  std::optional<double> clipnorm = {};
+  std::optional<double> clipvalue = {};
+  std::optional<double> global_clipnorm = {};
   double decay = 0.0;  ///< Keras 2's time-based decay (keras2 profile only)
-  std::string name;
+  std::string name = {};
 };
 /// Keras 3's RMSprop: v = rho v + (1 - rho) g^2; var -= lr g / sqrt(v + eps) (centered: minus
 /// the squared running mean of g; with momentum: m = momentum m + increment; var -= m).
@@ -333,12 +333,12 @@ struct AdagradOptions {
   std::optional<LearningRate> learning_rate;        ///< 0.001 (keras2: 0.01)
   std::optional<double> initial_accumulator_value;  ///< 0.1 (keras2: 0)
   double epsilon = 1e-7;
-  std::optional<double> weight_decay;
-  std::optional<double> clipnorm;
-  std::optional<double> clipvalue;
-  std::optional<double> global_clipnorm;
+  std::optional<double> weight_decay = {};
+  std::optional<double> clipnorm = {};
+  std::optional<double> clipvalue = {};
+  std::optional<double> global_clipnorm = {};
   double decay = 0.0;  ///< Keras 2's time-based decay (keras2 profile only)
-  std::string name;
+  std::string name = {};
 };
 /// Keras 3's Adagrad: acc += g^2; var -= lr g / sqrt(acc + eps). keras2: / (sqrt(acc) + eps).
 class Adagrad : public Optimizer {
@@ -362,12 +362,12 @@ struct AdadeltaOptions {
   std::optional<LearningRate> learning_rate;  ///< 0.001 (keras2: 1.0)
   double rho = 0.95;
   double epsilon = 1e-7;
-  std::optional<double> weight_decay;
-  std::optional<double> clipnorm;
-  std::optional<double> clipvalue;
-  std::optional<double> global_clipnorm;
+  std::optional<double> weight_decay = {};
+  std::optional<double> clipnorm = {};
+  std::optional<double> clipvalue = {};
+  std::optional<double> global_clipnorm = {};
   double decay = 0.0;  ///< Keras 2's time-based decay (keras2 profile only)
-  std::string name;
+  std::string name = {};
 };
 /// Keras's Adadelta: a = rho a + (1 - rho) g^2; d = -sqrt(ad + eps) g / sqrt(a + eps);
 /// ad = rho ad + (1 - rho) d^2; var += lr d.
@@ -393,12 +393,12 @@ struct AdamaxOptions {
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
-  std::optional<double> weight_decay;
-  std::optional<double> clipnorm;
-  std::optional<double> clipvalue;
-  std::optional<double> global_clipnorm;
+  std::optional<double> weight_decay = {};
+  std::optional<double> clipnorm = {};
+  std::optional<double> clipvalue = {};
+  std::optional<double> global_clipnorm = {};
   double decay = 0.0;  ///< Keras 2's time-based decay (keras2 profile only)
-  std::string name;
+  std::string name = {};
 };
 /// Keras's Adamax: m += (g - m)(1 - b1); u = max(b2 u, |g|); var -= lr m / ((1 - b1^t)(u + eps)).
 class Adamax : public Optimizer {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "dl/core/io/file_util.h"
+#include "dl/highlevel/internal/weights_file.h"
 #include "dl/highlevel/model.h"
 
 namespace dl::keras {
@@ -102,14 +103,17 @@ struct Reader {
   }
 };
 
-struct SavedWeight {
-  std::string name;
-  Tensor value;
-};
-struct SavedLayer {
-  std::string name;
-  std::vector<SavedWeight> weights;
-};
+using internal::SavedLayer;
+using internal::SavedWeight;
+
+/// ".h5" and ".hdf5" files use Keras's HDF5 layout; anything else dl's own format.
+bool is_hdf5_path(const std::string& p) {
+  auto ends = [&](const std::string& suffix) {
+    return p.size() >= suffix.size() &&
+           p.compare(p.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return ends(".h5") || ends(".hdf5");
+}
 
 std::vector<SavedLayer> read_weights_file(const std::string& path) {
   const std::string data = io::read_file(path);
@@ -182,22 +186,36 @@ std::vector<SavedLayer> read_weights_file(const std::string& path) {
 
 void Model::save_weights(const std::string& path) const {
   const auto ls = layers();
+  std::vector<Tensor> values = get_weights();
+  std::vector<SavedLayer> saved;
+  size_t k = 0;
+  std::set<const Node*> seen;
+  const bool keras2 = profile_ == Profile::keras2;
+  for (const auto& l : ls) {
+    SavedLayer sl{l->name(), {}};
+    for (const Weight& x : l->weights()) {
+      if (!seen.insert(x.variable.op()).second) continue;
+      // In HDF5 files weights are named as Keras names its variables: Keras 3's paths
+      // ("dense/kernel") or Keras 2's tensor names ("dense_1/kernel:0").
+      std::string name = x.name;
+      if (is_hdf5_path(path)) name = keras2 ? x.path + ":0" : name_ + "/" + x.path;
+      sl.weights.push_back(SavedWeight{name, values[k++]});
+    }
+    saved.push_back(std::move(sl));
+  }
+  if (is_hdf5_path(path)) {
+    internal::write_hdf5(path, saved, keras2 ? "2.2.4" : "3.15.1", !keras2);
+    return;
+  }
   Writer w;
   w.buf.append(kMagic, 8);
   w.u32(kVersion);
-  w.u32(static_cast<uint32_t>(ls.size()));
-  std::vector<Tensor> values = get_weights();
-  size_t k = 0;
-  std::set<const Node*> seen;
-  for (const auto& l : ls) {
-    w.str(l->name());
-    std::vector<Weight> ws;
-    for (const Weight& x : l->weights()) {
-      if (seen.insert(x.variable.op()).second) ws.push_back(x);
-    }
-    w.u32(static_cast<uint32_t>(ws.size()));
-    for (const Weight& x : ws) {
-      const Tensor& t = values[k++];
+  w.u32(static_cast<uint32_t>(saved.size()));
+  for (const SavedLayer& l : saved) {
+    w.str(l.name);
+    w.u32(static_cast<uint32_t>(l.weights.size()));
+    for (const SavedWeight& x : l.weights) {
+      const Tensor& t = x.value;
       w.str(x.name);
       w.u32(dtype_code(t.dtype()));
       w.u32(static_cast<uint32_t>(t.shape().rank()));
@@ -211,8 +229,46 @@ void Model::save_weights(const std::string& path) const {
   io::write_file_atomically(path, w.buf);
 }
 
-void Model::load_weights(const std::string& path) {
-  const std::vector<SavedLayer> saved = read_weights_file(path);
+void Model::load_weights(const std::string& path, LoadWeightsOptions options) {
+  const std::vector<SavedLayer> saved =
+      is_hdf5_path(path) ? internal::read_hdf5(path) : read_weights_file(path);
+  if (options.by_name) {
+    // Keras's by_name loading: each saved layer goes to the model's layer of that name;
+    // layers absent from the model are ignored.
+    std::vector<std::pair<std::shared_ptr<Layer>, std::vector<Tensor>>> plan;
+    for (const SavedLayer& s : saved) {
+      if (s.weights.empty()) continue;
+      std::shared_ptr<Layer> layer;
+      for (const auto& l : layers()) {
+        if (l->name() == s.name) layer = l;
+      }
+      if (!layer) continue;
+      const auto ws = layer->weights();
+      bool ok = ws.size() == s.weights.size();
+      for (size_t j = 0; ok && j < ws.size(); ++j) ok = ws[j].shape() == s.weights[j].value.shape();
+      if (!ok) {
+        if (options.skip_mismatch) continue;
+        throw InvalidArgument(str_cat(
+            "Layer \"", layer->name(), "\" expects ", ws.size(), " weight(s) of shapes",
+            [&] {
+              std::string t;
+              for (const auto& w : ws) t += " " + shape_to_string(w.shape());
+              return t;
+            }(),
+            ", but the file '", path, "' holds ", s.weights.size(), " weight(s) of shapes",
+            [&] {
+              std::string t;
+              for (const auto& w : s.weights) t += " " + shape_to_string(w.value.shape());
+              return t;
+            }()));
+      }
+      std::vector<Tensor> values;
+      for (const SavedWeight& w : s.weights) values.push_back(w.value);
+      plan.emplace_back(layer, std::move(values));
+    }
+    for (auto& [layer, values] : plan) layer->set_weights(values);
+    return;
+  }
   // Keras loads by topological order: the layers that have weights, paired in order.
   std::vector<std::shared_ptr<Layer>> mine;
   for (const auto& l : layers()) {

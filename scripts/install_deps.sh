@@ -8,6 +8,7 @@ packages=(
   libdnnl-dev libopenblas-dev zlib1g-dev
   libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhdf5-dev
   dataset-fashion-mnist
 )
 

@@ -17,16 +17,16 @@ struct ResNet50Options {
   /// Image shape (height, width, 3); smaller than 224 works (the seeds run at a reduced size).
   std::vector<int64_t> input_shape = {224, 224, 3};
   /// An existing symbolic tensor to build on (Keras's input_tensor); input_shape is then unused.
-  std::optional<KerasTensor> input_tensor;
+  std::optional<KerasTensor> input_tensor = {};
   /// Without the top: "" (the last convolution block's 4-D output), "avg" or "max".
-  std::string pooling;
+  std::string pooling = {};
   int64_t classes = 1000;
   std::string classifier_activation = "softmax";
   /// A weights file (save_weights' format) to load; empty: random initial weights. ImageNet
   /// weights need the HDF5 reader, which is not available yet.
-  std::string weights;
+  std::string weights = {};
   /// The naming scheme; default: the current profile's.
-  std::optional<Profile> names;
+  std::optional<Profile> names = {};
 };
 
 /// The model, named "resnet50". Throws InvalidArgument for a bad pooling or input shape.

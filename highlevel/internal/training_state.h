@@ -24,9 +24,9 @@ struct Model::Compiled {
   /// with them.
   struct Variant {
     bool built = false;
-    TrainingGraph graph;
-    Callable train;
-    Callable eval;
+    TrainingGraph graph = {};
+    Callable train = {};
+    Callable eval = {};
   };
   Variant plain;
   Variant weighted;

@@ -17,15 +17,15 @@ struct ConvOptions {
   std::vector<int64_t> strides = {1};  ///< one value for every spatial axis, or one each
   std::string padding = "valid";       ///< "valid" or "same"
   std::vector<int64_t> dilation_rate = {1};
-  activations::ActivationArg activation;
+  activations::ActivationArg activation = {};
   bool use_bias = true;
   initializers::InitializerArg kernel_initializer = "glorot_uniform";
   initializers::InitializerArg bias_initializer = "zeros";
-  regularizers::RegularizerArg kernel_regularizer;
-  regularizers::RegularizerArg bias_regularizer;
-  std::string name;
+  regularizers::RegularizerArg kernel_regularizer = {};
+  regularizers::RegularizerArg bias_regularizer = {};
+  std::string name = {};
   bool trainable = true;
-  std::vector<int64_t> input_shape;
+  std::vector<int64_t> input_shape = {};
 };
 
 /// Conv1D (rank 1: inputs [batch, steps, channels], kernel [k, in, filters]) and Conv2D (rank
@@ -65,11 +65,11 @@ class Conv1D : public LayerHolder<ConvImpl> {
 };
 
 struct PoolOptions {
-  std::vector<int64_t> strides;  ///< empty: the pool size
+  std::vector<int64_t> strides = {};  ///< empty: the pool size
   std::string padding = "valid";
-  std::string name;
+  std::string name = {};
   bool trainable = true;
-  std::vector<int64_t> input_shape;
+  std::vector<int64_t> input_shape = {};
 };
 
 /// Max or average pooling over 1 or 2 spatial axes (pool_size default 2 / (2, 2)).
@@ -115,7 +115,7 @@ class AveragePooling1D : public LayerHolder<PoolImpl> {
 
 struct GlobalPoolOptions {
   bool keepdims = false;
-  std::string name;
+  std::string name = {};
   bool trainable = true;
 };
 
@@ -155,9 +155,9 @@ class GlobalMaxPooling1D : public LayerHolder<GlobalPoolImpl> {
 };
 
 struct ZeroPaddingOptions {
-  std::string name;
+  std::string name = {};
   bool trainable = true;
-  std::vector<int64_t> input_shape;
+  std::vector<int64_t> input_shape = {};
 };
 
 /// Zeros around the height and width axes: ((top, bottom), (left, right)).

@@ -19,12 +19,12 @@ struct DenseOptions {
   bool use_bias = true;
   initializers::InitializerArg kernel_initializer = "glorot_uniform";
   initializers::InitializerArg bias_initializer = "zeros";
-  regularizers::RegularizerArg kernel_regularizer;
-  regularizers::RegularizerArg bias_regularizer;
-  std::string name;
+  regularizers::RegularizerArg kernel_regularizer = {};
+  regularizers::RegularizerArg bias_regularizer = {};
+  std::string name = {};
   bool trainable = true;
-  std::vector<int64_t> input_shape;  ///< makes a Sequential's input (without the batch)
-  int64_t input_dim = -1;            ///< Keras 2's input_dim: input_shape = (input_dim,)
+  std::vector<int64_t> input_shape = {};  ///< makes a Sequential's input (without the batch)
+  int64_t input_dim = -1;                 ///< Keras 2's input_dim: input_shape = (input_dim,)
 };
 
 /// activation(inputs @ kernel + bias) on the last axis; kernel [input_dim, units], bias [units].
@@ -57,9 +57,9 @@ class Dense : public LayerHolder<DenseImpl> {
 // ---- Activation ----
 
 struct LayerOptions {
-  std::string name;
+  std::string name = {};
   bool trainable = true;
-  std::vector<int64_t> input_shape;
+  std::vector<int64_t> input_shape = {};
 };
 
 class ActivationImpl : public Layer {
@@ -83,12 +83,12 @@ class Activation : public LayerHolder<ActivationImpl> {
 // ---- ReLU ----
 
 struct ReLUOptions {
-  std::optional<double> max_value;
+  std::optional<double> max_value = {};
   double negative_slope = 0.0;
   double threshold = 0.0;
-  std::string name;
+  std::string name = {};
   bool trainable = true;
-  std::vector<int64_t> input_shape;
+  std::vector<int64_t> input_shape = {};
 };
 
 /// Keras's ReLU layer: x for x > threshold (else negative_slope * (x - threshold)), capped at
@@ -136,7 +136,7 @@ class ReshapeImpl : public Layer {
   std::vector<Output> call(const std::vector<Output>& inputs, bool training) override;
 
  private:
-  std::vector<int64_t> target_;
+  std::vector<int64_t> target_ = {};
 };
 
 class Reshape : public LayerHolder<ReshapeImpl> {
@@ -148,11 +148,11 @@ class Reshape : public LayerHolder<ReshapeImpl> {
 // ---- Dropout ----
 
 struct DropoutOptions {
-  std::vector<int64_t> noise_shape;  ///< empty: x's shape; -1 entries take x's dimension
+  std::vector<int64_t> noise_shape = {};  ///< empty: x's shape; -1 entries take x's dimension
   std::optional<int64_t> seed;
-  std::string name;
+  std::string name = {};
   bool trainable = true;
-  std::vector<int64_t> input_shape;
+  std::vector<int64_t> input_shape = {};
 };
 
 /// Inverted dropout (nn::dropout): in training, each element is zeroed with probability `rate`

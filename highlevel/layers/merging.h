@@ -27,7 +27,7 @@ class Add : public LayerHolder<AddImpl> {
 
 struct ConcatenateOptions {
   int64_t axis = -1;
-  std::string name;
+  std::string name = {};
   bool trainable = true;
 };
 

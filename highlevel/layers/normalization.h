@@ -20,11 +20,11 @@ struct BatchNormalizationOptions {
   initializers::InitializerArg gamma_initializer = "ones";
   initializers::InitializerArg moving_mean_initializer = "zeros";
   initializers::InitializerArg moving_variance_initializer = "ones";
-  regularizers::RegularizerArg beta_regularizer;
-  regularizers::RegularizerArg gamma_regularizer;
-  std::string name;
+  regularizers::RegularizerArg beta_regularizer = {};
+  regularizers::RegularizerArg gamma_regularizer = {};
+  std::string name = {};
   bool trainable = true;
-  std::vector<int64_t> input_shape;
+  std::vector<int64_t> input_shape = {};
 };
 
 /// Keras 3's BatchNormalization on the graph tier's FusedBatchNormV3. Training mode (and a
@@ -54,13 +54,13 @@ class BatchNormalization : public LayerHolder<BatchNormalizationImpl> {
 
 struct EmbeddingOptions {
   initializers::InitializerArg embeddings_initializer = "uniform";
-  regularizers::RegularizerArg embeddings_regularizer;
+  regularizers::RegularizerArg embeddings_regularizer = {};
   /// The initial matrix [input_dim, output_dim] (Keras's `weights=[matrix]`), if any.
-  Tensor weights;
+  Tensor weights = {};
   int64_t input_length = -1;  ///< Keras 2's input_length: the input shape (input_length,)
-  std::string name;
+  std::string name = {};
   bool trainable = true;
-  std::vector<int64_t> input_shape;
+  std::vector<int64_t> input_shape = {};
 };
 
 /// Rows of an [input_dim, output_dim] table looked up by integer ids (float ids are cast to
