@@ -1,9 +1,9 @@
-# find_package(dl) support: installs libdl_core, the public headers (everything outside
+# find_package(dl) support: installs libdl_core and libdl_keras, the public headers (everything outside
 # internal/ folders) under include/dl/, and CMake package files.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS dl_core EXPORT dlTargets
+install(TARGETS dl_core dl_keras EXPORT dlTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 foreach(dir core graph kernels highlevel)

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist fortunes fortunes-min
   clang libclang-rt-14-dev
+  libhdf5-dev
 )
 
 missing=()

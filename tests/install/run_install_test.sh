@@ -10,4 +10,5 @@ cmake --install "$build_dir" --prefix "$tmp/prefix" >/dev/null
 cmake -S "$src_dir" -B "$tmp/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$tmp/build" -j 2 >/dev/null
 "$tmp/build/consumer"
+"$tmp/build/keras_consumer"
 echo "find_package(dl) consumer built and ran"
