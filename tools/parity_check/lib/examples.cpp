@@ -120,12 +120,14 @@ TrainingProgram build_example(const ExampleSpec& s, const BuildOptions& opts) {
   }
 
   auto opt = optimizer(s);
-  Node* train;
+  Node* train = opt->minimize(loss);
   if (s.batch_norm && s.run_update_ops) {
+    // TF1 writes `with tf.control_dependencies(update_ops): minimize(loss)`. dl's Optimizer
+    // creates its slots inside the current control dependencies (TF1 escapes them with
+    // init_scope), which would make the slots' initializers need a batch; grouping after
+    // minimize runs the same ops in the train step.
     ControlDependencies deps(g, g.get_collection(GraphKeys::UPDATE_OPS));
-    train = opt->minimize(loss);
-  } else {
-    train = opt->minimize(loss);
+    train = ops::group(g, {train}, "train_with_updates");
   }
 
   b.input(x).labels(y, LabelFormat::one_hot).logits(logits).predictions(probs).loss(loss);
