@@ -1,0 +1,69 @@
+#pragma once
+/// Runs a program's training loop as its step contract describes (batches from its recipe,
+/// its train fetches and targets, its extra runs and step hook) on a short schedule, and
+/// measures it with one yardstick for every program: softmax cross-entropy and accuracy of its
+/// logits on the shared validation rows (or mean squared error for regression), next to the
+/// numbers the program itself reports.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dl/tools/parity_check/lib/dataset.h"
+#include "dl/tools/parity_check/lib/registry.h"
+
+namespace dl::parity {
+
+/// The shared yardstick plus the program's own numbers, on the validation rows.
+struct Evaluation {
+  double loss = 0;  ///< mean softmax (or sigmoid) cross-entropy of the logits; MSE for regression
+  double accuracy = 0;       ///< argmax accuracy; for regression, fraction of rounded outputs equal
+  double reported_loss = 0;  ///< the program's loss tensor, eval feed, averaged over rows
+  double reported_metric = 0;  ///< its first metric (nan when it has none)
+};
+
+struct EpochPoint {
+  int epoch = 0;
+  int64_t steps = 0;        ///< steps done so far
+  double train_loss = 0;    ///< mean reported loss of the epoch's steps
+  double train_metric = 0;  ///< mean reported first metric of the epoch's steps
+  Evaluation val;
+};
+
+struct Curve {
+  std::vector<double> step_loss;  ///< reported loss of every train step
+  std::vector<EpochPoint> epochs;
+  Evaluation final_eval() const { return epochs.empty() ? Evaluation{} : epochs.back().val; }
+  int64_t steps = 0;
+  double seconds = 0;
+};
+
+/// Per-step timing, filled when a loop runs traced.
+struct StepTiming {
+  int64_t wall_ns = 0;            ///< the whole iteration
+  int64_t input_ns = 0;           ///< building the batch and its feeds (outside Session::run)
+  int64_t run_ns = 0;             ///< inside the train step's Session::run
+  int64_t extra_ns = 0;           ///< extra runs (evaluations inside the loop)
+  int64_t hook_ns = 0;            ///< the step hook
+  int nodes_added = 0;            ///< graph growth during the iteration
+  std::vector<RunMetadata> runs;  ///< the train step's metadata first, then extra runs'
+};
+
+struct LoopOptions {
+  Schedule schedule;
+  bool evaluate_epochs = true;  ///< evaluate on the validation rows after every epoch
+  std::function<void(int64_t step, int64_t total)> progress;
+  /// When set: every run is traced and each step's timing appended here.
+  std::vector<StepTiming>* timings = nullptr;
+};
+
+/// Trains `p` (variables already initialised in `s`) on the schedule.
+Curve run_loop(TrainingProgram& p, Session& s, const Dataset& d, const LoopOptions& o);
+
+/// The shared yardstick and the program's reported numbers on the validation rows.
+Evaluation evaluate(TrainingProgram& p, Session& s, const Dataset& d);
+
+/// Total steps the schedule makes under the program's recipe.
+int64_t total_steps(const TrainingProgram& p, const Dataset& d, const Schedule& sch);
+
+}  // namespace dl::parity
