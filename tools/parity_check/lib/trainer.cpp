@@ -108,9 +108,11 @@ Curve run_loop(TrainingProgram& p, Session& s, const Dataset& d, const LoopOptio
     int64_t rows = 0, k = 0;
     for (const auto& idx : batches) {
       if (o.schedule.steps_per_epoch > 0 && k >= o.schedule.steps_per_epoch) break;
+      if (o.max_steps > 0 && step >= o.max_steps) break;
       StepTiming t;
       const int64_t t0 = now_ns();
       const int nodes0 = p.graph->num_nodes();
+      const int plans0 = timed ? s.num_plans() + s.num_specializations() : 0;
       const Batch b = gather_batch(d, false, idx);
       const FeedDict feed = p.feed(b, RunKind::train);
       const int64_t t1 = now_ns();
@@ -144,6 +146,7 @@ Curve run_loop(TrainingProgram& p, Session& s, const Dataset& d, const LoopOptio
         t.hook_ns = t4 - t3;
         t.wall_ns = t4 - t0;
         t.nodes_added = p.graph->num_nodes() - nodes0;
+        t.plans_built = s.num_plans() + s.num_specializations() - plans0;
         o.timings->push_back(std::move(t));
       }
       if (o.progress) o.progress(step, total);

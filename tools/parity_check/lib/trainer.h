@@ -46,12 +46,14 @@ struct StepTiming {
   int64_t extra_ns = 0;           ///< extra runs (evaluations inside the loop)
   int64_t hook_ns = 0;            ///< the step hook
   int nodes_added = 0;            ///< graph growth during the iteration
+  int plans_built = 0;            ///< plans and specialisations the session built during it
   std::vector<RunMetadata> runs;  ///< the train step's metadata first, then extra runs'
 };
 
 struct LoopOptions {
   Schedule schedule;
   bool evaluate_epochs = true;  ///< evaluate on the validation rows after every epoch
+  int64_t max_steps = 0;        ///< stop after this many steps in all (0: the schedule decides)
   std::function<void(int64_t step, int64_t total)> progress;
   /// When set: every run is traced and each step's timing appended here.
   std::vector<StepTiming>* timings = nullptr;

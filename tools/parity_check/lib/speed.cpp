@@ -1,0 +1,147 @@
+#include "dl/tools/parity_check/lib/speed.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dl/tools/parity_check/lib/ablation.h"
+#include "dl/tools/parity_check/lib/measure.h"
+
+namespace dl::parity {
+
+SpeedProfile profile_speed(const ProgramFactory& f, const Dataset& d, const SpeedOptions& o) {
+  Instance in = make_instance(f, 0, o.threads);
+  SpeedProfile sp;
+  sp.program = in.program.name;
+  std::vector<StepTiming> timings;
+  LoopOptions lo;
+  const int64_t want = o.warmup + o.steps;
+  const int64_t per_epoch = std::max<int64_t>(
+      1, static_cast<int64_t>(epoch_batches(in.program.data, d.num_train(), 0).size()));
+  lo.schedule.epochs = static_cast<int>((want + per_epoch - 1) / per_epoch);
+  lo.max_steps = want;
+  lo.evaluate_epochs = false;
+  lo.timings = &timings;
+  run_loop(in.program, *in.session, d, lo);
+
+  std::map<std::string, OpTime> ops;
+  std::vector<double> walls;
+  const size_t first = std::min<size_t>(static_cast<size_t>(o.warmup), timings.size());
+  for (size_t i = first; i < timings.size(); ++i) {
+    const StepTiming& t = timings[i];
+    walls.push_back(static_cast<double>(t.wall_ns) * 1e-6);
+    sp.input_ms += static_cast<double>(t.input_ns) * 1e-6;
+    sp.extra_runs_ms += static_cast<double>(t.extra_ns) * 1e-6;
+    sp.hook_ms += static_cast<double>(t.hook_ns) * 1e-6;
+    sp.nodes_added_per_step += t.nodes_added;
+    sp.runs_per_step += static_cast<double>(t.runs.size());
+    sp.plans_built_per_step += t.plans_built;
+    if (t.runs.empty()) continue;
+    const RunMetadata& md = t.runs[0];
+    double kernel = 0;
+    for (const NodeStats& st : md.step_stats) {
+      const double ms = static_cast<double>(st.end_ns - st.start_ns) * 1e-6;
+      kernel += ms;
+      OpTime& ot = ops[st.op];
+      ot.op = st.op;
+      ot.ms += ms;
+      ot.count += 1;
+    }
+    sp.kernel_ms += kernel;
+    sp.executor_ms += static_cast<double>(md.exec_ns) * 1e-6 - kernel;
+    sp.feed_ms += static_cast<double>(md.feed_ns) * 1e-6;
+    sp.fetch_ms += static_cast<double>(md.fetch_ns) * 1e-6;
+    sp.plan_ms += static_cast<double>(md.plan_ns) * 1e-6;
+    sp.session_other_ms +=
+        static_cast<double>(t.run_ns - md.plan_ns - md.feed_ns - md.exec_ns - md.fetch_ns) * 1e-6;
+    sp.nodes_per_step += static_cast<double>(md.step_stats.size());
+  }
+  const auto n = static_cast<double>(std::max<size_t>(1, walls.size()));
+  sp.steps = static_cast<int>(walls.size());
+  for (double* v :
+       {&sp.input_ms, &sp.extra_runs_ms, &sp.hook_ms, &sp.nodes_added_per_step, &sp.runs_per_step,
+        &sp.plans_built_per_step, &sp.kernel_ms, &sp.executor_ms, &sp.feed_ms, &sp.fetch_ms,
+        &sp.plan_ms, &sp.session_other_ms, &sp.nodes_per_step}) {
+    *v /= n;
+  }
+  for (auto& [k, v] : ops) {
+    v.ms /= n;
+    v.count /= n;
+    sp.per_op.push_back(v);
+  }
+  std::sort(sp.per_op.begin(), sp.per_op.end(),
+            [](const OpTime& x, const OpTime& y) { return x.ms > y.ms; });
+  if (!walls.empty()) {
+    double sum = 0;
+    for (double w : walls) sum += w;
+    sp.mean_step_ms = sum / n;
+    std::sort(walls.begin(), walls.end());
+    sp.step_ms = walls[walls.size() / 2];
+  }
+  return sp;
+}
+
+SpeedComparison compare_speed(const Case& c, const Dataset& d, const SpeedOptions& o) {
+  SpeedComparison r;
+  r.a = profile_speed(c.a, d, o);
+  r.b = profile_speed(c.b, d, o);
+  auto add = [&](const std::string& what, double a, double b, const std::string& note = "") {
+    r.items.push_back({what, a, b, note});
+  };
+  add("input pipeline (outside Session::run)", r.a.input_ms, r.b.input_ms,
+      "building batches and their feeds");
+  add("executor overhead", r.a.executor_ms, r.b.executor_ms, "exec time minus kernel time");
+  add("feed copies", r.a.feed_ms, r.b.feed_ms);
+  add("fetch copies", r.a.fetch_ms, r.b.fetch_ms);
+  add("planning", r.a.plan_ms, r.b.plan_ms, "plans compiled or specialised in steady state");
+  add("session bookkeeping", r.a.session_other_ms, r.b.session_other_ms);
+  add("extra runs in the loop", r.a.extra_runs_ms, r.b.extra_runs_ms);
+  add("other work in the loop", r.a.hook_ms, r.b.hook_ms, "the step hook");
+  std::map<std::string, std::pair<OpTime, OpTime>> ops;
+  for (const OpTime& t : r.a.per_op) ops[t.op].first = t;
+  for (const OpTime& t : r.b.per_op) ops[t.op].second = t;
+  for (const auto& [op, p] : ops) {
+    std::string note;
+    if (std::fabs(p.first.count - p.second.count) > 0.01) {
+      note = num(p.first.count) + " vs " + num(p.second.count) + " nodes per step";
+    }
+    add("kernels: " + op, p.first.ms, p.second.ms, note);
+  }
+  std::stable_sort(r.items.begin(), r.items.end(), [](const SpeedItem& x, const SpeedItem& y) {
+    return std::fabs(x.delta()) > std::fabs(y.delta());
+  });
+
+  auto work = [&](const SpeedProfile& x, const SpeedProfile& y, const char* nx, const char* ny) {
+    if (x.runs_per_step > y.runs_per_step + 0.01) {
+      r.extra_work.push_back(std::string(nx) + " makes " + num(x.runs_per_step) +
+                             " Session::run calls per step, " + ny + " " + num(y.runs_per_step) +
+                             " (" + num(x.extra_runs_ms) + " ms per step in extra runs)");
+    }
+    if (x.nodes_added_per_step > 0.01) {
+      r.extra_work.push_back(std::string(nx) + "'s graph grows by " + num(x.nodes_added_per_step) +
+                             " nodes per step");
+    }
+    if (x.plans_built_per_step > 0.01) {
+      r.extra_work.push_back(std::string(nx) + " builds " + num(x.plans_built_per_step) +
+                             " plans per step in steady state (" + num(x.plan_ms) +
+                             " ms per step in the train run)");
+    }
+    std::string more;
+    for (const auto& [op, p] : ops) {
+      const OpTime& ox = nx[0] == 'A' ? p.first : p.second;
+      const OpTime& oy = nx[0] == 'A' ? p.second : p.first;
+      if (ox.count > oy.count + 0.01) {
+        more += (more.empty() ? "" : ", ") + op + " x" + num(ox.count - oy.count);
+      }
+    }
+    if (!more.empty()) {
+      r.extra_work.push_back(std::string(nx) + "'s train step runs nodes " + ny +
+                             "'s does not: " + more);
+    }
+  };
+  work(r.a, r.b, "A", "B");
+  work(r.b, r.a, "B", "A");
+  r.ran = true;
+  return r;
+}
+
+}  // namespace dl::parity
