@@ -207,9 +207,9 @@ void diff_head(const StaticDiff& d, const DiffOptions& o, std::vector<Finding>& 
   if (ha.clipping != hb.clipping) aspects.push_back("clipping");
   if (ha.extra_terms != hb.extra_terms) aspects.push_back("regularization");
   if (aspects.empty()) aspects.push_back("value");
-  for (const std::string& a : aspects) {
-    out.push_back({"loss head", a, "", sa, sb, evidence, sev, "loss_head"});
-  }
+  std::string joined;
+  for (const std::string& a : aspects) joined += (joined.empty() ? "" : ", ") + a;
+  out.push_back({"loss head", joined, "", sa, sb, evidence, sev, "loss_head"});
 }
 
 void diff_metrics(const StaticDiff& d, std::vector<Finding>& out) {

@@ -157,8 +157,6 @@ Case example_case(const std::string& name, const std::string& description, Examp
   Case c;
   c.name = name;
   c.description = description;
-  a.name = "A: " + a.name;
-  b.name = "B: " + b.name;
   c.a = [a](const BuildOptions& o) { return build_example(a, o); };
   c.b = [b](const BuildOptions& o) { return build_example(b, o); };
   c.data = [a] { return example_data(a); };
