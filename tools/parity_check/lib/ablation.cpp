@@ -63,6 +63,7 @@ Instance make_instance(const ProgramFactory& f, int64_t seed, int threads) {
   i.session =
       std::make_unique<Session>(*i.program.graph, SessionOptions{.intra_op_threads = threads});
   i.session->run(global_variables_initializer(*i.program.graph));
+  if (i.program.after_init) i.program.after_init(*i.session);
   return i;
 }
 
@@ -202,6 +203,7 @@ Instance build_variant(const Case& c, int64_t seed, const std::vector<std::strin
   }
   out.session = std::make_unique<Session>(*b.graph, SessionOptions{.intra_op_threads = threads});
   out.session->run(global_variables_initializer(*b.graph));
+  if (b.after_init) b.after_init(*out.session);
   if (has("initializer")) {
     int n = 0;
     for (const VarPair& p : al.vars) {

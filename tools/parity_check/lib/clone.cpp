@@ -1,12 +1,10 @@
 #include "dl/tools/parity_check/lib/clone.h"
 
-#include <functional>
-
 namespace dl::parity {
 
 std::vector<Output> clone_subgraph(Graph& dst, const std::vector<Output>& outputs,
-                                   const std::map<Output, Output>& mapped,
-                                   const std::string& scope) {
+                                   const std::map<Output, Output>& mapped, const std::string& scope,
+                                   const std::function<void(const Node&, AttrMap&)>& edit) {
   std::map<const Node*, Node*> copies;
   NameScope ns(dst, scope);
   std::function<Output(const Output&)> get = [&](const Output& o) -> Output {
@@ -25,7 +23,9 @@ std::vector<Output> clone_subgraph(Graph& dst, const std::vector<Output>& output
     const std::string& full = n->name();
     const size_t slash = full.rfind('/');
     const std::string base = slash == std::string::npos ? full : full.substr(slash + 1);
-    Node* copy = dst.add_node(n->type(), base, std::move(ins), n->attrs());
+    AttrMap attrs = n->attrs();
+    if (edit) edit(*n, attrs);
+    Node* copy = dst.add_node(n->type(), base, std::move(ins), std::move(attrs));
     copies[n] = copy;
     return copy->output(o.index);
   };

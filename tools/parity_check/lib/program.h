@@ -120,6 +120,10 @@ class TrainingProgram {
   std::vector<ExtraRun> extra_runs;
   StepHook step_hook;
 
+  /// Runs after the variables are initialised, before training (loads pretrained weights,
+  /// redraws the initial weights of an imported graph under another seed).
+  std::function<void(Session&)> after_init;
+
   /// Keeps objects alive that the graph's builders refer to (optimizers).
   std::vector<std::shared_ptr<void>> keep_alive;
 
