@@ -7,6 +7,7 @@
 #include "dl/graph/ops/loss_ops.h"
 #include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/nn_ops.h"
+#include "dl/graph/ops/random_ops.h"
 #include "dl/graph/ops/reduce_ops.h"
 #include "dl/graph/ops/state_ops.h"
 #include "dl/graph/train/adam.h"
@@ -147,6 +148,42 @@ TrainingProgram build_example(const ExampleSpec& s, const BuildOptions& opts) {
   return b.build();
 }
 
+TrainingProgram build_cnn_example(const std::string& name, double kernel_stddev,
+                                  const BuildOptions& opts) {
+  ProgramBuilder b(name, opts.seed);
+  Graph& g = b.graph();
+  const Output x = ops::placeholder(g, DType::f32, Shape({-1, 28, 28, 1}), "x");
+  const Output y = ops::placeholder(g, DType::i32, Shape({-1}), "y");
+  auto weight = [&](const std::string& n, Shape shape) {
+    return Variable(ops::random_normal(g, std::move(shape), 0.0, kernel_stddev), {.name = n});
+  };
+  auto bias = [&](const std::string& n, int64_t k) {
+    return Variable(ops::zeros(g, Shape({k})), {.name = n});
+  };
+  Variable w1 = weight("W_conv1", Shape({8, 8, 1, 4})), w2 = weight("W_conv2", Shape({8, 8, 4, 8}));
+  Variable w3 = weight("W_fc", Shape({7 * 7 * 8, 16})), w4 = weight("W_out", Shape({16, 10}));
+  Variable b1 = bias("b_conv1", 4), b2 = bias("b_conv2", 8), b3 = bias("b_fc", 16),
+           b4 = bias("b_out", 10);
+  auto conv = [&](Output in, const Variable& w, const Variable& bb) {
+    Output h = nn::relu(nn::conv2d(in, w, {1, 1, 1, 1}, "SAME") + bb);
+    return nn::max_pool(h, {1, 2, 2, 1}, {1, 2, 2, 1}, "SAME");
+  };
+  Output h = conv(conv(x, w1, b1), w2, b2);
+  h = ops::reshape(h, Shape({-1, 7 * 7 * 8}));
+  h = nn::relu(ops::matmul(h, w3) + b3);
+  const Output logits = ops::matmul(h, w4) + b4;
+  const Output loss = ops::reduce_mean(nn::sparse_softmax_cross_entropy_with_logits(y, logits));
+  auto opt = std::make_shared<train::AdamOptimizer>();
+  Node* train = opt->minimize(loss);
+  const Output acc =
+      ops::reduce_mean(ops::cast(ops::equal(ops::argmax(logits, 1, DType::i32), y), DType::f32));
+  b.input(x).labels(y, LabelFormat::sparse).logits(logits).loss(loss).metric("accuracy", acc);
+  b.train_op(train).keep(opt).batch_size(128).shuffle(true, static_cast<uint64_t>(opts.seed));
+  b.scale(1.0 / 255.0);
+  b.optimizer("AdamOptimizer()");
+  return b.build();
+}
+
 Dataset example_data(const ExampleSpec& spec, int64_t n_train, int64_t n_val) {
   if (spec.conv) return synthetic_images(n_train, n_val, 6, 6, 2, spec.classes, 7);
   return synthetic_classification(n_train, n_val, spec.features, spec.classes, 7);
@@ -205,6 +242,20 @@ void register_builtin_cases() {
     b.name = "MLP + batch norm, UPDATE_OPS not run";
     reg("example.update_ops", "batch-norm moving statistics never updated (seed 002)", a, b);
   }
+  register_case("example.fmnist_cnn_init", [] {
+    Case c;
+    c.name = "example.fmnist_cnn_init";
+    c.description =
+        "seed 003's CNN in the graph tier on Fashion-MNIST: random_normal kernels with Keras' "
+        "stddev 0.05 (A) against TF1's 1.0 (B)";
+    c.a = [](const BuildOptions& o) {
+      return build_cnn_example("CNN, kernels N(0, 0.05)", 0.05, o);
+    };
+    c.b = [](const BuildOptions& o) { return build_cnn_example("CNN, kernels N(0, 1)", 1.0, o); };
+    c.data = [] { return fashion_mnist_slice(2048, 512); };
+    c.schedule = {.epochs = 3};
+    return c;
+  });
   {
     ExampleSpec a = base, b = base;
     b.grow_graph = true;

@@ -46,6 +46,14 @@ struct ExampleSpec {
   int64_t extra_eval_every = 0;
 };
 
+/// Seed 003's convolutional network in the graph tier, on Fashion-MNIST images [N, 28, 28, 1]
+/// scaled by 1/255: conv 8x8x4 SAME relu, max-pool 2 SAME, conv 8x8x8 SAME relu, max-pool 2
+/// SAME, flatten, dense 16 relu, dense 10; sparse softmax cross-entropy (mean), Adam(0.001),
+/// batch 128. `kernel_stddev` is the stddev of every kernel's random_normal initializer: 0.05
+/// as Keras' 'random_normal', 1.0 as TF1's tf.random_normal.
+TrainingProgram build_cnn_example(const std::string& name, double kernel_stddev,
+                                  const BuildOptions& opts);
+
 /// Builds the program an ExampleSpec describes, seeded by `opts`.
 TrainingProgram build_example(const ExampleSpec& spec, const BuildOptions& opts);
 

@@ -140,6 +140,8 @@ json speed_json(const SpeedProfile& s) {
           {"steps", s.steps},
           {"median_step_ms", s.step_ms},
           {"mean_step_ms", s.mean_step_ms},
+          {"p10_step_ms", s.p10_step_ms},
+          {"p90_step_ms", s.p90_step_ms},
           {"kernel_ms", s.kernel_ms},
           {"executor_ms", s.executor_ms},
           {"feed_ms", s.feed_ms},

@@ -151,8 +151,12 @@ void print_report(const Report& r, std::FILE* out) {
     fmt::print(out, "  not run\n");
   } else {
     const SpeedComparison& s = r.speed;
-    fmt::print(out, "  median step: A {} ms, B {} ms ({} traced steps each)\n", ms(s.a.step_ms),
-               ms(s.b.step_ms), s.a.steps);
+    fmt::print(out,
+               "  median step: A {} ms (p10-p90 {}-{}), B {} ms (p10-p90 {}-{}); {} traced steps "
+               "each, the two loops alternating\n",
+               ms(s.a.step_ms), ms(s.a.p10_step_ms), ms(s.a.p90_step_ms), ms(s.b.step_ms),
+               ms(s.b.p10_step_ms), ms(s.b.p90_step_ms), s.a.steps);
+    fmt::print(out, "  means below leave out the slowest tenth of the steps\n");
     rows.clear();
     rows.push_back({"kernels (all)", ms(s.a.kernel_ms), ms(s.b.kernel_ms),
                     signed_ms(s.b.kernel_ms - s.a.kernel_ms), ""});

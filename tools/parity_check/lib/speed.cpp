@@ -8,21 +8,25 @@
 
 namespace dl::parity {
 
-SpeedProfile profile_speed(const ProgramFactory& f, const Dataset& d, const SpeedOptions& o) {
-  Instance in = make_instance(f, 0, o.threads);
-  SpeedProfile sp;
-  sp.program = in.program.name;
-  std::vector<StepTiming> timings;
+namespace {
+
+LoopOptions speed_loop(const TrainingProgram& p, const Dataset& d, const SpeedOptions& o,
+                       std::vector<StepTiming>* timings) {
   LoopOptions lo;
   const int64_t want = o.warmup + o.steps;
-  const int64_t per_epoch = std::max<int64_t>(
-      1, static_cast<int64_t>(epoch_batches(in.program.data, d.num_train(), 0).size()));
+  const int64_t per_epoch =
+      std::max<int64_t>(1, static_cast<int64_t>(epoch_batches(p.data, d.num_train(), 0).size()));
   lo.schedule.epochs = static_cast<int>((want + per_epoch - 1) / per_epoch);
   lo.max_steps = want;
   lo.evaluate_epochs = false;
-  lo.timings = &timings;
-  run_loop(in.program, *in.session, d, lo);
+  lo.timings = timings;
+  return lo;
+}
 
+SpeedProfile summarise(const std::string& program, const std::vector<StepTiming>& timings,
+                       const SpeedOptions& o) {
+  SpeedProfile sp;
+  sp.program = program;
   std::map<std::string, OpTime> ops;
   std::vector<double> walls;
   const size_t first = std::min<size_t>(static_cast<size_t>(o.warmup), timings.size());
@@ -84,14 +88,38 @@ SpeedProfile profile_speed(const ProgramFactory& f, const Dataset& d, const Spee
     sp.mean_step_ms = sum / n;
     std::sort(walls.begin(), walls.end());
     sp.step_ms = walls[walls.size() / 2];
+    sp.p10_step_ms = walls[walls.size() / 10];
+    sp.p90_step_ms = walls[walls.size() * 9 / 10 - (walls.size() * 9 % 10 == 0 ? 1 : 0)];
   }
   return sp;
 }
 
+}  // namespace
+
+SpeedProfile profile_speed(const ProgramFactory& f, const Dataset& d, const SpeedOptions& o) {
+  Instance in = make_instance(f, 0, o.threads);
+  std::vector<StepTiming> timings;
+  run_loop(in.program, *in.session, d, speed_loop(in.program, d, o, &timings));
+  return summarise(in.program.name, timings, o);
+}
+
 SpeedComparison compare_speed(const Case& c, const Dataset& d, const SpeedOptions& o) {
   SpeedComparison r;
-  r.a = profile_speed(c.a, d, o);
-  r.b = profile_speed(c.b, d, o);
+  {
+    // The two loops alternate step by step, so that whatever else the machine does slows
+    // both alike.
+    Instance a = make_instance(c.a, 0, o.threads), b = make_instance(c.b, 0, o.threads);
+    std::vector<StepTiming> ta, tb;
+    TrainingLoop la(a.program, *a.session, d, speed_loop(a.program, d, o, &ta));
+    TrainingLoop lb(b.program, *b.session, d, speed_loop(b.program, d, o, &tb));
+    for (bool more = true; more;) {
+      const bool ma = la.step();
+      const bool mb = lb.step();
+      more = ma || mb;
+    }
+    r.a = summarise(a.program.name, ta, o);
+    r.b = summarise(b.program.name, tb, o);
+  }
   auto add = [&](const std::string& what, double a, double b, const std::string& note = "") {
     r.items.push_back({what, a, b, note});
   };

@@ -25,6 +25,7 @@ struct SpeedProfile {
   int steps = 0;       ///< measured steps (after warm-up)
   double step_ms = 0;  ///< median wall time of one loop iteration
   double mean_step_ms = 0;
+  double p10_step_ms = 0, p90_step_ms = 0;  ///< spread of the step times
   // Per step, means over the measured steps without the slowest tenth:
   double kernel_ms = 0, executor_ms = 0, feed_ms = 0, fetch_ms = 0, plan_ms = 0;
   double session_other_ms = 0;      ///< inside Session::run but outside plan/feed/exec/fetch

@@ -95,74 +95,99 @@ int64_t total_steps(const TrainingProgram& p, const Dataset& d, const Schedule& 
   return total;
 }
 
-Curve run_loop(TrainingProgram& p, Session& s, const Dataset& d, const LoopOptions& o) {
-  Curve c;
-  const int64_t total = total_steps(p, d, o.schedule);
-  const RunOptions trace{.trace = true};
-  const bool timed = o.timings != nullptr;
-  const int64_t t_start = now_ns();
-  int64_t step = 0;
-  for (int epoch = 0; epoch < o.schedule.epochs; ++epoch) {
-    const auto batches = epoch_batches(p.data, d.num_train(), epoch);
-    double loss_sum = 0, metric_sum = 0;
-    int64_t rows = 0, k = 0;
-    for (const auto& idx : batches) {
-      if (o.schedule.steps_per_epoch > 0 && k >= o.schedule.steps_per_epoch) break;
-      if (o.max_steps > 0 && step >= o.max_steps) break;
-      StepTiming t;
-      const int64_t t0 = now_ns();
-      const int nodes0 = p.graph->num_nodes();
-      const int plans0 = timed ? s.num_plans() + s.num_specializations() : 0;
-      const Batch b = gather_batch(d, false, idx);
-      const FeedDict feed = p.feed(b, RunKind::train);
-      const int64_t t1 = now_ns();
-      RunMetadata md;
-      auto out = s.run(feed, p.train_fetches, p.train_targets, timed ? &trace : nullptr,
-                       timed ? &md : nullptr);
-      const int64_t t2 = now_ns();
-      if (timed) t.runs.push_back(std::move(md));
-      ++step;
-      ++k;
-      for (const ExtraRun& x : p.extra_runs) {
-        if (x.every_n_steps > 0 && step % x.every_n_steps == 0) {
-          RunMetadata mx;
-          s.run(p.feed(b, x.kind), x.fetches, {}, timed ? &trace : nullptr, timed ? &mx : nullptr);
-          if (timed) t.runs.push_back(std::move(mx));
-        }
-      }
-      const int64_t t3 = now_ns();
-      if (p.step_hook) p.step_hook(p, s, step);
-      const int64_t t4 = now_ns();
-      const double l = out.empty() ? NAN : out[0].value_at(0);
-      const auto n = static_cast<double>(idx.size());
-      c.step_loss.push_back(l);
-      loss_sum += l * n;
-      if (out.size() > 1) metric_sum += out[1].value_at(0) * n;
-      rows += static_cast<int64_t>(idx.size());
-      if (timed) {
-        t.input_ns = t1 - t0;
-        t.run_ns = t2 - t1;
-        t.extra_ns = t3 - t2;
-        t.hook_ns = t4 - t3;
-        t.wall_ns = t4 - t0;
-        t.nodes_added = p.graph->num_nodes() - nodes0;
-        t.plans_built = s.num_plans() + s.num_specializations() - plans0;
-        o.timings->push_back(std::move(t));
-      }
-      if (o.progress) o.progress(step, total);
+TrainingLoop::TrainingLoop(TrainingProgram& p, Session& s, const Dataset& d, LoopOptions o)
+    : p_(p), s_(s), d_(d), o_(std::move(o)) {
+  total_ = total_steps(p, d, o_.schedule);
+  t_start_ = now_ns();
+}
+
+void TrainingLoop::close_epoch() {
+  EpochPoint ep;
+  ep.epoch = epoch_ + 1;
+  ep.steps = step_;
+  ep.train_loss = rows_ ? loss_sum_ / static_cast<double>(rows_) : NAN;
+  ep.train_metric =
+      rows_ && p_.train_fetches.size() > 1 ? metric_sum_ / static_cast<double>(rows_) : NAN;
+  if (o_.evaluate_epochs) ep.val = evaluate(p_, s_, d_);
+  c_.epochs.push_back(ep);
+}
+
+bool TrainingLoop::step() {
+  while (!done_) {
+    if (!loaded_) {
+      batches_ = epoch_batches(p_.data, d_.num_train(), epoch_);
+      loaded_ = true;
+      k_ = 0;
+      loss_sum_ = metric_sum_ = 0;
+      rows_ = 0;
     }
-    EpochPoint ep;
-    ep.epoch = epoch + 1;
-    ep.steps = step;
-    ep.train_loss = rows ? loss_sum / static_cast<double>(rows) : NAN;
-    ep.train_metric =
-        rows && p.train_fetches.size() > 1 ? metric_sum / static_cast<double>(rows) : NAN;
-    if (o.evaluate_epochs) ep.val = evaluate(p, s, d);
-    c.epochs.push_back(ep);
+    const bool epoch_over = k_ >= static_cast<int64_t>(batches_.size()) ||
+                            (o_.schedule.steps_per_epoch > 0 && k_ >= o_.schedule.steps_per_epoch);
+    const bool stop = o_.max_steps > 0 && step_ >= o_.max_steps;
+    if (!epoch_over && !stop) break;
+    close_epoch();
+    ++epoch_;
+    loaded_ = false;
+    if (stop || epoch_ >= o_.schedule.epochs) {
+      done_ = true;
+      c_.steps = step_;
+      c_.seconds = static_cast<double>(now_ns() - t_start_) * 1e-9;
+    }
   }
-  c.steps = step;
-  c.seconds = static_cast<double>(now_ns() - t_start) * 1e-9;
-  return c;
+  if (done_) return false;
+
+  const RunOptions trace{.trace = true};
+  const bool timed = o_.timings != nullptr;
+  const auto& idx = batches_[static_cast<size_t>(k_)];
+  StepTiming t;
+  const int64_t t0 = now_ns();
+  const int nodes0 = p_.graph->num_nodes();
+  const int plans0 = timed ? s_.num_plans() + s_.num_specializations() : 0;
+  const Batch b = gather_batch(d_, false, idx);
+  const FeedDict feed = p_.feed(b, RunKind::train);
+  const int64_t t1 = now_ns();
+  RunMetadata md;
+  auto out = s_.run(feed, p_.train_fetches, p_.train_targets, timed ? &trace : nullptr,
+                    timed ? &md : nullptr);
+  const int64_t t2 = now_ns();
+  if (timed) t.runs.push_back(std::move(md));
+  ++step_;
+  ++k_;
+  for (const ExtraRun& x : p_.extra_runs) {
+    if (x.every_n_steps > 0 && step_ % x.every_n_steps == 0) {
+      RunMetadata mx;
+      s_.run(p_.feed(b, x.kind), x.fetches, {}, timed ? &trace : nullptr, timed ? &mx : nullptr);
+      if (timed) t.runs.push_back(std::move(mx));
+    }
+  }
+  const int64_t t3 = now_ns();
+  if (p_.step_hook) p_.step_hook(p_, s_, step_);
+  const int64_t t4 = now_ns();
+  const double l = out.empty() ? NAN : out[0].value_at(0);
+  const auto n = static_cast<double>(idx.size());
+  c_.step_loss.push_back(l);
+  loss_sum_ += l * n;
+  if (out.size() > 1) metric_sum_ += out[1].value_at(0) * n;
+  rows_ += static_cast<int64_t>(idx.size());
+  if (timed) {
+    t.input_ns = t1 - t0;
+    t.run_ns = t2 - t1;
+    t.extra_ns = t3 - t2;
+    t.hook_ns = t4 - t3;
+    t.wall_ns = t4 - t0;
+    t.nodes_added = p_.graph->num_nodes() - nodes0;
+    t.plans_built = s_.num_plans() + s_.num_specializations() - plans0;
+    o_.timings->push_back(std::move(t));
+  }
+  if (o_.progress) o_.progress(step_, total_);
+  return true;
+}
+
+Curve run_loop(TrainingProgram& p, Session& s, const Dataset& d, const LoopOptions& o) {
+  TrainingLoop loop(p, s, d, o);
+  while (loop.step()) {
+  }
+  return loop.curve();
 }
 
 }  // namespace dl::parity

@@ -59,6 +59,31 @@ struct LoopOptions {
   std::vector<StepTiming>* timings = nullptr;
 };
 
+/// A program's training loop, one step at a time (two loops can alternate, so that a busy
+/// machine slows both alike when they are timed).
+class TrainingLoop {
+ public:
+  /// `p` and `s` (variables initialised) must outlive the loop.
+  TrainingLoop(TrainingProgram& p, Session& s, const Dataset& d, LoopOptions o);
+  /// Runs the next step (closing an epoch, with its evaluation, when one ends); false when
+  /// the schedule is done.
+  bool step();
+  const Curve& curve() const { return c_; }
+
+ private:
+  void close_epoch();
+  TrainingProgram& p_;
+  Session& s_;
+  const Dataset& d_;
+  LoopOptions o_;
+  Curve c_;
+  int64_t total_ = 0, t_start_ = 0, step_ = 0, k_ = 0, rows_ = 0;
+  int epoch_ = 0;
+  bool loaded_ = false, done_ = false;
+  std::vector<std::vector<int64_t>> batches_;
+  double loss_sum_ = 0, metric_sum_ = 0;
+};
+
 /// Trains `p` (variables already initialised in `s`) on the schedule.
 Curve run_loop(TrainingProgram& p, Session& s, const Dataset& d, const LoopOptions& o);
 
