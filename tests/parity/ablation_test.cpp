@@ -40,6 +40,8 @@ struct Expect {
   std::string swap;
 };
 
+void PrintTo(const Expect& e, std::ostream* os) { *os << e.pair; }
+
 class ClaimsTheCause : public ::testing::TestWithParam<Expect> {};
 
 TEST_P(ClaimsTheCause, TopRankedAndCloses) {

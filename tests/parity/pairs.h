@@ -2,6 +2,7 @@
 // Pairs of example programs that differ in exactly one component, and the component
 // parity_check must name for each.
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct Pair {
   std::string component;  ///< the one component the static diff must name ("" = none)
   std::string aspect;     ///< and, when given, the aspect
 };
+
+// gtest prints a parameter with this (test names and failures show the pair's name).
+inline void PrintTo(const Pair& p, std::ostream* os) { *os << p.name; }
 
 inline std::vector<Pair> one_difference_pairs() {
   std::vector<Pair> v;
@@ -64,6 +68,11 @@ inline std::vector<Pair> one_difference_pairs() {
   add(
       "missing_update_ops", [](ExampleSpec& s) { s.run_update_ops = false; }, "update ops", "",
       [](ExampleSpec& s) { s.batch_norm = true; });
+  add(
+      "input_scale", [](ExampleSpec& s) { s.scale = 0.1; }, "data", "input scale");
+  add(
+      "frozen_hidden_layer", [](ExampleSpec& s) { s.train_hidden = false; }, "train variables",
+      "not updated");
   add(
       "flatten_order", [](ExampleSpec& s) { s.flatten_nchw = true; }, "architecture",
       "flatten order", [](ExampleSpec& s) { s.conv = true; });

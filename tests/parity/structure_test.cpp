@@ -45,5 +45,43 @@ TEST(Structure, MlpLayersHeadAndOptimizer) {
   EXPECT_EQ(pr.metrics[0].perfect, 1.0);
 }
 
+TEST(Profile, BinaryAccuracyOverSevenOneHotOutputsHasBaselineSixSevenths) {
+  ExampleSpec s;
+  s.classes = 7;
+  s.metric = "binary";
+  TrainingProgram p = build_example(s, {.seed = 1});
+  Dataset d = example_data(s, 64, 64);
+  Session sess(*p.graph, {.intra_op_threads = 1});
+  sess.run(global_variables_initializer(*p.graph));
+  Profile pr = profile_program(p, sess, d);
+  ASSERT_TRUE(pr.metrics[0].ran);
+  EXPECT_NEAR(pr.metrics[0].uninformative, 6.0 / 7.0, 1e-6);
+  EXPECT_EQ(pr.metrics[0].perfect, 1.0);
+  EXPECT_NE(pr.metrics[0].description.find("binary accuracy"), std::string::npos);
+}
+
+TEST(Profile, SumReductionDoublesWithTheBatch) {
+  ExampleSpec s;
+  s.head = "softmax_ce_sum";
+  TrainingProgram p = build_example(s, {.seed = 1});
+  Dataset d = example_data(s, 64, 64);
+  Session sess(*p.graph, {.intra_op_threads = 1});
+  sess.run(global_variables_initializer(*p.graph));
+  Profile pr = profile_program(p, sess, d);
+  EXPECT_NEAR(pr.head.batch_factor, 2.0, 1e-5);
+  EXPECT_EQ(pr.structure.head.reduction, "Sum(all)");
+}
+
+TEST(Structure, InitializerDescriptions) {
+  ExampleSpec s;
+  s.kernel_init = "normal0.05";
+  TrainingProgram p = build_example(s, {.seed = 1});
+  EXPECT_EQ(describe_initial_value(p.trainable[0]),
+            "normal(mean 0, stddev 0.05) = Keras default stddev 0.05");
+  s.kernel_init = "zeros";
+  TrainingProgram q = build_example(s, {.seed = 1});
+  EXPECT_EQ(describe_initial_value(q.trainable[0]), "constant 0");
+}
+
 }  // namespace
 }  // namespace dl::parity

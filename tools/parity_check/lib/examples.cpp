@@ -121,7 +121,13 @@ TrainingProgram build_example(const ExampleSpec& s, const BuildOptions& opts) {
   }
 
   auto opt = optimizer(s);
-  Node* train = opt->minimize(loss);
+  std::vector<Variable> var_list;
+  if (!s.train_hidden) {
+    for (const Variable& v : trainable_variables(g)) {
+      if (v.name().rfind("logits/", 0) == 0) var_list.push_back(v);
+    }
+  }
+  Node* train = opt->minimize(loss, std::nullopt, var_list);
   if (s.batch_norm && s.run_update_ops) {
     // TF1 writes `with tf.control_dependencies(update_ops): minimize(loss)`. dl's Optimizer
     // creates its slots inside the current control dependencies (TF1 escapes them with

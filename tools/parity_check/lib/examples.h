@@ -24,6 +24,8 @@ struct ExampleSpec {
   double learning_rate = 1e-3;
   /// "softmax_ce_mean", "softmax_ce_sum", "sigmoid_ce_on_softmax_sum".
   std::string head = "softmax_ce_mean";
+  /// false: the optimizer's var_list leaves the hidden layer out (it never trains).
+  bool train_hidden = true;
   /// "categorical" or "binary" (Keras 2's 'acc' after a binary_crossentropy loss).
   std::string metric = "categorical";
   int64_t batch_size = 32;
