@@ -360,6 +360,8 @@ Ablation run_ablation(const Case& c, const Dataset& d, const StaticDiff& diff,
     me.noise = std::max(o.noise_k * std::max(me.a_std, me.b_std) *
                             std::sqrt(2.0 / static_cast<double>(std::max(1, o.seeds))),
                         floor);
+    // One seed measures no spread: without a noise floor no gap is real and no cause claimed.
+    if (o.seeds < 2) me.noise = INFINITY;
     ab.measures.push_back(me);
   }
   double best = -1;

@@ -300,9 +300,14 @@ void diff_updates(const StaticDiff& d, std::vector<Finding>& out) {
   const UpdateStructure& ua = d.a.structure.updates;
   const UpdateStructure& ub = d.b.structure.updates;
   auto ops_text = [](const UpdateStructure& u) {
-    return std::to_string(u.update_ops_run.size()) + " of " +
-           std::to_string(u.update_ops_run.size() + u.update_ops_not_run.size()) +
-           " UPDATE_OPS run by the train step";
+    std::string s = std::to_string(u.update_ops_run.size()) + " of " +
+                    std::to_string(u.update_ops_run.size() + u.update_ops_not_run.size()) +
+                    " UPDATE_OPS run by the train step";
+    if (!u.update_ops_not_run.empty()) {
+      s += "; not run:";
+      for (const Node* n : u.update_ops_not_run) s += " " + n->name();
+    }
+    return s;
   };
   for (const VarPair& p : d.alignment.vars) {
     const bool ca = contains(d.a.changed_by_step, p.a.op());

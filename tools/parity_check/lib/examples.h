@@ -61,9 +61,9 @@ TrainingProgram build_example(const ExampleSpec& spec, const BuildOptions& opts)
 
 /// A case of two example programs on a synthetic data set matching their input.
 Case example_case(const std::string& name, const std::string& description, ExampleSpec a,
-                  ExampleSpec b, Schedule schedule = {});
+                  ExampleSpec b, Schedule schedule = {.epochs = 8});
 
 /// The synthetic data set the example specs train on (clusters, or images when `conv`).
-Dataset example_data(const ExampleSpec& spec, int64_t n_train = 640, int64_t n_val = 320);
+Dataset example_data(const ExampleSpec& spec, int64_t n_train = 960, int64_t n_val = 480);
 
 }  // namespace dl::parity

@@ -27,13 +27,26 @@ void conclude(Report& r) {
     out.push_back(s + ".");
   }
   if (r.replay.ran) out.push_back("Lock-step replay: " + r.replay.verdict() + ".");
+  if (ab.ran && r.seeds < 2) {
+    out.push_back(
+        "One seed per program: the noise floor is not measured, so no gap is called "
+        "real and no cause is claimed (use --seeds 3 or more).");
+  }
   if (ab.ran && !ab.measures.empty()) {
     for (const Measure& m : ab.measures) {
       out.push_back(m.name + ": A " + num(m.a_mean) + ", B " + num(m.b_mean) + ", gap " +
                     num(m.gap) + (m.gap_significant() ? " (above" : " (inside") +
                     " the noise floor " + num(m.noise) + ")");
     }
+    bool any_gap = false;
+    for (const Measure& m : ab.measures) any_gap = any_gap || m.gap_significant();
+    if (!any_gap && r.seeds >= 2) {
+      out.push_back(
+          "No gap above the noise floor on this schedule: the differences found have "
+          "no measurable effect on the results here.");
+    }
     for (const VariantResult& v : ab.variants) {
+      if (!any_gap) break;
       std::string covers;
       for (size_t i = 0; i < v.findings.size(); ++i) covers += (i ? "; " : "") + v.findings[i];
       if (v.claimed) {
@@ -46,8 +59,7 @@ void conclude(Report& r) {
         out.push_back(s);
       } else {
         out.push_back("Not a measurable cause: " + v.swap + " [" + covers +
-                      "]: its effect stays inside the noise floor" +
-                      (v.notes.empty() ? "" : " (" + v.notes[0] + ")"));
+                      "]: its effect stays inside the noise floor or widens the gap");
       }
     }
     if (!std::isnan(ab.unexplained) && ab.combined) {
@@ -61,10 +73,16 @@ void conclude(Report& r) {
   if (r.speed.ran) {
     std::string s = "Step time: A " + num(r.speed.a.step_ms) + " ms, B " + num(r.speed.b.step_ms) +
                     " ms (median)";
-    if (!r.speed.items.empty()) {
-      s += "; largest difference: " + r.speed.items[0].what + " (" + num(r.speed.items[0].delta()) +
-           " ms per step)";
+    std::string big;
+    for (const SpeedItem& it : r.speed.items) {
+      if (std::fabs(it.delta()) <= r.speed.noise_ms) break;
+      big += (big.empty() ? "" : ", ") + it.what + " " + (it.delta() > 0 ? "+" : "") +
+             num(it.delta()) + " ms";
     }
+    s += big.empty()
+             ? "; no part differs by more than the step-to-step noise (" + num(r.speed.noise_ms) +
+                   " ms)"
+             : "; B - A per step, beyond the noise (" + num(r.speed.noise_ms) + " ms): " + big;
     out.push_back(s + ".");
     for (const auto& w : r.speed.extra_work) out.push_back(w + ".");
   }

@@ -90,6 +90,8 @@ json profile_json(const Profile& p) {
   json ops_run = json::array(), ops_not = json::array();
   for (const Node* n : p.structure.updates.update_ops_run) ops_run.push_back(n->name());
   for (const Node* n : p.structure.updates.update_ops_not_run) ops_not.push_back(n->name());
+  json stale = json::array();
+  for (const Variable& v : p.structure.updates.stale) stale.push_back(v.name());
   json input_stages = json::array();
   for (const Stage& s : p.structure.forward.input_stages)
     input_stages.push_back({{"kind", s.kind}, {"detail", s.detail}});
@@ -130,7 +132,8 @@ json profile_json(const Profile& p) {
             {"flag_eval", p.modes.flag_eval}}},
           {"changed_by_one_train_step", changed},
           {"update_ops_run", ops_run},
-          {"update_ops_not_run", ops_not}};
+          {"update_ops_not_run", ops_not},
+          {"state_updated_elsewhere_not_by_the_train_step", stale}};
 }
 
 json speed_json(const SpeedProfile& s) {
@@ -268,6 +271,7 @@ std::string report_json(const Report& r) {
   j["speed"] = r.speed.ran ? json{{"a", speed_json(r.speed.a)},
                                   {"b", speed_json(r.speed.b)},
                                   {"ranked", items},
+                                  {"noise_ms", r.speed.noise_ms},
                                   {"extra_work", r.speed.extra_work}}
                            : json(nullptr);
   j["conclusions"] = r.conclusions;

@@ -166,6 +166,8 @@ void print_report(const Report& r, std::FILE* out) {
     }
     table(out, {"where the time goes (ms per step)", "A", "B", "B - A", "note"}, rows,
           {40, 9, 9, 9, 40});
+    fmt::print(out, "  differences below {} ms per step are within the step-to-step noise\n",
+               ms(s.noise_ms));
     for (const auto& w : s.extra_work) fmt::print(out, "  * {}\n", w);
   }
 

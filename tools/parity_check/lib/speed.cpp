@@ -120,6 +120,8 @@ SpeedComparison compare_speed(const Case& c, const Dataset& d, const SpeedOption
     r.a = summarise(a.program.name, ta, o);
     r.b = summarise(b.program.name, tb, o);
   }
+  r.noise_ms = std::max(r.a.p90_step_ms - r.a.p10_step_ms, r.b.p90_step_ms - r.b.p10_step_ms) /
+               std::sqrt(static_cast<double>(std::max(1, std::min(r.a.steps, r.b.steps))));
   auto add = [&](const std::string& what, double a, double b, const std::string& note = "") {
     r.items.push_back({what, a, b, note});
   };

@@ -49,7 +49,10 @@ struct SpeedItem {
 struct SpeedComparison {
   bool ran = false;
   SpeedProfile a, b;
-  std::vector<SpeedItem> items;         ///< ranked by |b - a|
+  std::vector<SpeedItem> items;  ///< ranked by |b - a|
+  /// Differences below this (ms per step) are within the step-to-step spread:
+  /// max over A and B of (p90 - p10) / sqrt(steps).
+  double noise_ms = 0;
   std::vector<std::string> extra_work;  ///< work one side does and the other does not
 };
 
