@@ -3,9 +3,11 @@
 # idempotent: runs apt-get update only when something has to be installed.
 set -euo pipefail
 
+# libdnnl-dev only recommends ocl-icd-opencl-dev, but its CMake config (a GPU runtime of OCL)
+# refuses to load without OpenCL headers and library.
 packages=(
   build-essential cmake ccache pkg-config
-  libdnnl-dev libopenblas-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev
+  libdnnl-dev ocl-icd-opencl-dev libopenblas-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev
   libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist fortunes fortunes-min
