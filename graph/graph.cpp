@@ -1,6 +1,7 @@
 #include "dl/graph/graph.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "dl/graph/op_registry.h"
 
@@ -49,6 +50,13 @@ void Graph::pop_name_scope() {
 
 void Graph::push_control_dependencies(std::vector<Node*> deps) {
   control_stack_.push_back(std::move(deps));
+}
+std::vector<std::vector<Node*>> Graph::take_control_dependencies() {
+  return std::exchange(control_stack_, {});
+}
+void Graph::restore_control_dependencies(std::vector<std::vector<Node*>> saved) {
+  DL_ASSERT(control_stack_.empty());
+  control_stack_ = std::move(saved);
 }
 void Graph::pop_control_dependencies() {
   DL_ASSERT(!control_stack_.empty());

@@ -69,6 +69,10 @@ class Graph {
   // ---- control dependencies (tf.control_dependencies) ----
   void push_control_dependencies(std::vector<Node*> deps);
   void pop_control_dependencies();
+  /// Takes every active control-dependency scope off the graph (tf.init_scope), returning them
+  /// for restore_control_dependencies.
+  std::vector<std::vector<Node*>> take_control_dependencies();
+  void restore_control_dependencies(std::vector<std::vector<Node*>> saved);
 
   // ---- collections (tf.add_to_collection / tf.get_collection) ----
   void add_to_collection(const std::string& key, Node* node);
@@ -123,6 +127,20 @@ class ControlDependencies {
 
  private:
   Graph& g_;
+};
+
+/// RAII tf.init_scope (for graph building): nodes created inside depend on none of the enclosing
+/// control-dependency scopes, as TF1 creates an optimizer's slots and accumulators.
+class InitScope {
+ public:
+  explicit InitScope(Graph& g) : g_(g), saved_(g.take_control_dependencies()) {}
+  ~InitScope() { g_.restore_control_dependencies(std::move(saved_)); }
+  InitScope(const InitScope&) = delete;
+  InitScope& operator=(const InitScope&) = delete;
+
+ private:
+  Graph& g_;
+  std::vector<std::vector<Node*>> saved_;
 };
 
 }  // namespace dl

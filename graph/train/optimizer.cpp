@@ -89,6 +89,7 @@ Node* Optimizer::apply_gradients(const std::vector<GradAndVar>& grads_and_vars,
   }
   Graph& g = *graph_;
   {
+    InitScope init_scope(g);
     TopLevelScope top(g);
     create_slots(var_list);
   }
@@ -187,6 +188,7 @@ Variable Optimizer::get_or_make_slot(const Variable& var, const Initializer& ini
   auto it = per_var.find(var.op()->id());
   if (it != per_var.end()) return it->second;
   Graph& g = var.op()->graph();
+  InitScope init_scope(g);
   TopLevelScope top(g);
   const std::string full = g.unique_name(var.name() + "/" + name_, false);
   Variable slot = get_variable(g, full, var.shape(),
@@ -201,6 +203,7 @@ Variable Optimizer::get_or_make_non_slot(const std::string& name,
   if (it != non_slots_.end()) return it->second;
   DL_ASSERT(initial != nullptr);
   Graph& g = graph();
+  InitScope init_scope(g);
   const std::string full = g.unique_name(g.current_name_scope() + name, false);
   Output init;
   {

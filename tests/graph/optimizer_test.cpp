@@ -218,6 +218,31 @@ TEST(Optimizer, SlotsAreLazyNamedAfterVariableAndNotTrainable) {
   EXPECT_EQ(g.node_by_name("Adam")->type(), "NoOp");
 }
 
+TEST(Optimizer, SlotsAreCreatedOutsideTheCallersControlDependencies) {
+  // TF1 creates slots and accumulators under init_scope: a minimize() called inside
+  // tf.control_dependencies([counter_update]) must not make the variables' initialisation run
+  // the counter update.
+  Graph g;
+  Variable w(ops::constant(g, {1, 2}, Shape({2})), {.name = "w"});
+  Variable counter(ops::constant(g, {0}, Shape({1})), {.trainable = false, .name = "counter"});
+  Output bump = counter.assign_add(ops::constant(g, {1}, Shape({1})));
+  train::AdamOptimizer adam;
+  Node* train_op = nullptr;
+  {
+    ControlDependencies deps(g, {bump.node});
+    train_op = adam.minimize(w * 3.0);
+  }
+  for (const Variable& v : adam.variables()) {
+    EXPECT_TRUE(v.op()->control_inputs().empty()) << v.name();
+    EXPECT_TRUE(v.initializer()->control_inputs().empty()) << v.name();
+  }
+  Session s(g);
+  s.run(global_variables_initializer(g));
+  EXPECT_EQ(values_of(s, counter), (std::vector<float>{0}));
+  s.run({}, {}, {train_op});  // the train step itself still runs after the update
+  EXPECT_EQ(values_of(s, counter), (std::vector<float>{1}));
+}
+
 TEST(Optimizer, SlotInitialValuesFollowTf1) {
   Graph g;
   Variable w(ops::constant(g, {1, 2}, Shape({2})), {.name = "w"});
