@@ -4,19 +4,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "dl/core/buffer_pool.h"
 #include "dl/core/dtype_visit.h"
 
 namespace dl {
 
-Buffer::Buffer(size_t bytes) : bytes_(bytes) {
-  // aligned_alloc needs a size that is a multiple of the alignment, and at least one byte so
-  // that an empty tensor still has a unique, valid pointer.
-  const size_t rounded = ((bytes + 63) / 64) * 64 + 64 * (bytes == 0);
-  data_ = std::aligned_alloc(64, rounded);
-  if (!data_) throw std::bad_alloc();
-}
+Buffer::Buffer(size_t bytes) : data_(detail::buffer_allocate(bytes)), bytes_(bytes) {}
 
-Buffer::~Buffer() { std::free(data_); }
+Buffer::~Buffer() { detail::buffer_release(data_, bytes_); }
 
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   DL_CHECK(shape_.is_fully_defined(), "Tensor: cannot allocate a tensor of shape ",
