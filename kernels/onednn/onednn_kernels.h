@@ -12,6 +12,8 @@ void register_onednn_conv2d(KernelRegistry& r);
 void register_onednn_pooling(KernelRegistry& r);
 void register_onednn_batchnorm(KernelRegistry& r);
 void register_onednn_eltwise(KernelRegistry& r);
+void register_onednn_matmul(KernelRegistry& r);
+void register_onednn_bias(KernelRegistry& r);
 
 /// Convolution layouts. user: the primitives run on the user's NHWC / HWIO tensors directly.
 /// weights_any: NHWC data, oneDNN chooses the weights layout (one small weights reorder per run).

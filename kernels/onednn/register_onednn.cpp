@@ -9,6 +9,8 @@ void register_onednn_kernels(KernelRegistry& r) {
   onednn::register_onednn_pooling(r);
   onednn::register_onednn_batchnorm(r);
   onednn::register_onednn_eltwise(r);
+  onednn::register_onednn_matmul(r);
+  onednn::register_onednn_bias(r);
 }
 
 }  // namespace dl

@@ -9,6 +9,7 @@
 #include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/state_ops.h"
 #include "dl/graph/session.h"
+#include "dl/kernels/kernel_registry.h"
 #include "nn_fixture_util.h"
 
 namespace dl {
@@ -422,8 +423,15 @@ TEST(NnOps, DropoutRateLimitsAndKeepProbForm) {
 }  // namespace dl
 
 namespace dl {
-// Large tensors take the parallel path; each row must come out exactly as when it runs alone.
+// Large tensors take the parallel path of the reference kernels; each row must come out exactly
+// as when it runs alone, and BiasAddGrad's double-accumulated sums exactly. (The fast kernels are
+// checked against these in tests/kernels.)
 TEST(NnOps, ParallelRowsMatchRowsRunAlone) {
+  struct Restore {
+    bool saved = KernelRegistry::global().reference_only();
+    ~Restore() { KernelRegistry::global().set_reference_only(saved); }
+  } restore;
+  KernelRegistry::global().set_reference_only(true);
   Graph g;
   Output x = ops::placeholder(g, DType::f32, Shape({-1, 301}), "x");
   Output sm = nn::softmax(x);

@@ -11,6 +11,7 @@
 #include "../testing/test_util.h"
 #include "dl/graph/gradients.h"
 #include "dl/graph/ops/conv_ops.h"
+#include "dl/graph/ops/nn_ops.h"
 #include "dl/graph/ops/state_ops.h"
 #include "dl/graph/session.h"
 #include "dl/kernels/kernel_registry.h"
@@ -271,6 +272,44 @@ TEST(OnednnParity, EltwiseActivations) {
       compare(g, {{x, random_tensor(s, seed++, -12, 12)}}, {y}, {op},
               str_cat(op, " ", s.to_string()));
     }
+  }
+}
+
+TEST(OnednnParity, EltwiseGradients) {
+  // TanhGrad(y, dy) / SigmoidGrad(y, dy) on outputs in the forward's range, ReluGrad(dy, x) with
+  // exact zeros among the features (TF passes no gradient at 0).
+  const Shape shapes[] = {Shape({16384}), Shape({3, 7, 13, 61}), Shape({2, 100003})};
+  uint64_t seed = 1300;
+  for (const Shape& s : shapes) {
+    for (const char* op : {"TanhGrad", "SigmoidGrad", "ReluGrad"}) {
+      Graph g;
+      Output a = ops::placeholder(g, DType::f32, s, "a");
+      Output b = ops::placeholder(g, DType::f32, s, "b");
+      Output y = g.add_node(op, op, {a, b})->output(0);
+      Tensor ta = random_tensor(s, seed++, -1, 1);
+      if (std::string(op) == "SigmoidGrad") ta = random_tensor(s, seed++, 0, 1);
+      Tensor tb = random_tensor(s, seed++, -3, 3);
+      if (std::string(op) == "ReluGrad") {
+        for (int64_t i = 0; i < tb.num_elements(); i += 7) tb.data<float>()[i] = 0.0f;
+      }
+      compare(g, {{a, ta}, {b, tb}}, {y}, {op}, str_cat(op, " ", s.to_string()));
+    }
+  }
+}
+
+TEST(OnednnParity, BiasAddAndItsGradient) {
+  // NHWC tensors of rank 2 to 4, odd channel counts; the gradient sums up to 12 * 61 * 33 rows.
+  const Shape shapes[] = {Shape({16384, 3}), Shape({3, 7, 13, 61}), Shape({12, 61, 33, 5}),
+                          Shape({1000, 17})};
+  uint64_t seed = 1400;
+  for (const Shape& s : shapes) {
+    Graph g;
+    Output x = ops::placeholder(g, DType::f32, s, "x");
+    Output b = ops::placeholder(g, DType::f32, Shape({s.dim(s.rank() - 1)}), "b");
+    Output y = nn::bias_add(x, b);
+    Output db = g.add_node("BiasAddGrad", "db", {x})->output(0);
+    compare(g, {{x, random_tensor(s, seed++, -2, 2)}, {b, random_tensor(b.shape(), seed++)}},
+            {y, db}, {"BiasAdd", "BiasAddGrad"}, str_cat("BiasAdd ", s.to_string()));
   }
 }
 
