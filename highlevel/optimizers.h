@@ -184,6 +184,8 @@ class Optimizer {
   void set_learning_rate(double lr);
   /// The current iteration count.
   int64_t iteration_count() const;
+  /// The float32 learning-rate variable (empty before build() and with a schedule).
+  const Variable& learning_rate_variable() const { return lr_var_; }
 
  protected:
   /// Creates the per-variable slots (called once, under the optimizer's name scope).
@@ -236,6 +238,7 @@ struct SGDOptions {
 class SGD : public Optimizer {
  public:
   explicit SGD(SGDOptions o = {});
+  const SGDOptions& options() const { return o_; }
 
  protected:
   void build(const std::vector<Variable>& vars) override;
@@ -266,6 +269,7 @@ struct AdamOptions {
 class Adam : public Optimizer {
  public:
   explicit Adam(AdamOptions o = {});
+  const AdamOptions& options() const { return o_; }
 
  protected:
   Adam(std::string class_name, AdamOptions o);

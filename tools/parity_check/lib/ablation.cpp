@@ -150,6 +150,8 @@ Instance build_variant(const Case& c, int64_t seed, const std::vector<std::strin
         b.data.batch_size = c.a({.seed = seed}).data.batch_size;
       } else if (s == "data.shuffle") {
         b.data.shuffle = c.a({.seed = seed}).data.shuffle;
+      } else if (s == "data.order") {
+        b.data.shuffle_seed = c.a({.seed = seed}).data.shuffle_seed;
       } else if (s == "data.partial_batch") {
         b.data.keep_partial_batch = c.a({.seed = seed}).data.keep_partial_batch;
       } else if (s == "data.validation_split") {

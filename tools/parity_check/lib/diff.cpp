@@ -377,6 +377,25 @@ void diff_data(const TrainingProgram& pa, const TrainingProgram& pb, const Datas
                    b.shuffle ? "reshuffled every epoch" : "file order", "", Severity::medium,
                    "data.shuffle"});
   }
+  if (a.shuffle && b.shuffle && a.batch_size == b.batch_size) {
+    // The order itself, measured: the rows of each program's first epoch, position by position.
+    auto rows = [&](const DataRecipe& r) {
+      std::vector<int64_t> v;
+      for (const auto& batch : epoch_batches(r, n, 0))
+        v.insert(v.end(), batch.begin(), batch.end());
+      return v;
+    };
+    const std::vector<int64_t> ra = rows(a), rb = rows(b);
+    int64_t same = 0;
+    for (size_t i = 0; i < std::min(ra.size(), rb.size()); ++i) same += ra[i] == rb[i];
+    if (ra != rb) {
+      out.push_back({"data", "order", "", "its own permutation every epoch",
+                     "another permutation every epoch",
+                     std::to_string(same) + " of " + std::to_string(ra.size()) +
+                         " rows at the same position in epoch 1",
+                     Severity::low, "data.order"});
+    }
+  }
   if (a.keep_partial_batch != b.keep_partial_batch) {
     const int64_t ra = training_rows(a, n) % a.batch_size, rb = training_rows(b, n) % b.batch_size;
     const bool matters = ra != 0 || rb != 0;
@@ -405,6 +424,16 @@ void diff_data(const TrainingProgram& pa, const TrainingProgram& pb, const Datas
   }
 }
 
+// The dense gradient that `var`'s update reads: an Apply* op's grad input, or the gradient the
+// program's optimizer role names.
+Output gradient_input(const TrainingProgram& p, const Profile& pr, const Variable& var) {
+  for (const auto& x : pr.structure.optimizer.applies)
+    if (x.var.op() == var.op()) return x.grad;
+  for (const auto& [v, g] : p.optimizer_role.grads)
+    if (v.op() == var.op()) return g;
+  return {};
+}
+
 }  // namespace
 
 OptimizerUpdateProbe probe_optimizer_updates(TrainingProgram& a, Session& sa, const Profile& pa,
@@ -412,7 +441,10 @@ OptimizerUpdateProbe probe_optimizer_updates(TrainingProgram& a, Session& sa, co
                                              const Alignment& al, const Dataset& d, int steps) {
   OptimizerUpdateProbe r;
   r.steps = steps;
-  if (pa.structure.optimizer.applies.empty() || pb.structure.optimizer.applies.empty()) {
+  auto no_updates = [](const TrainingProgram& p, const Profile& pr) {
+    return pr.structure.optimizer.applies.empty() && p.optimizer_role.grads.empty();
+  };
+  if (no_updates(a, pa) || no_updates(b, pb)) {
     r.why_not = "a program has no update ops";
     return r;
   }
@@ -428,17 +460,12 @@ OptimizerUpdateProbe probe_optimizer_updates(TrainingProgram& a, Session& sa, co
   uint64_t seed = 99;
   for (const VarPair& p : al.vars) {
     if (!p.trainable) continue;
-    const ApplyInfo* xa = nullptr;
-    const ApplyInfo* xb = nullptr;
-    for (const auto& x : pa.structure.optimizer.applies)
-      if (x.var.op() == p.a.op()) xa = &x;
-    for (const auto& x : pb.structure.optimizer.applies)
-      if (x.var.op() == p.b.op()) xb = &x;
-    if (!xa || !xb || !xa->grad || !xb->grad) continue;
+    const Output xa = gradient_input(a, pa, p.a), xb = gradient_input(b, pb, p.b);
+    if (!xa || !xb) continue;
     sb.set_variable_value(p.b.op(), p.conv.a_to_b(sa.variable_value(p.a.op())));
     const Tensor g = normal_tensor(p.a.dtype(), p.a.shape(), seed++, 0.1);
-    fa.emplace_back(xa->grad, g);
-    fb.emplace_back(xb->grad, p.conv.a_to_b(g));
+    fa.emplace_back(xa, g);
+    fb.emplace_back(xb, p.conv.a_to_b(g));
     pairs.push_back(&p);
   }
   if (pairs.empty()) {

@@ -14,6 +14,7 @@
 #include "dl/graph/train/gradient_descent.h"
 #include "dl/graph/train/momentum.h"
 #include "dl/graph/train/rmsprop.h"
+#include "dl/tools/parity_check/lib/seed_cases.h"
 
 namespace dl::parity {
 namespace {
@@ -211,6 +212,7 @@ void register_builtin_cases() {
   static bool done = false;
   if (done) return;
   done = true;
+  register_seed_cases();
   auto reg = [](const std::string& name, const std::string& desc, ExampleSpec a, ExampleSpec b) {
     register_case(name, [=] { return example_case(name, desc, a, b); });
   };

@@ -297,6 +297,24 @@ Profile profile_program(TrainingProgram& p, Session& s, const Dataset& d) {
   pr.optimizer.type = it != names.end() ? it->second : os.op;
   pr.optimizer.nesterov = os.nesterov;
   pr.optimizer.declared = p.optimizer_description;
+  if (os.applies.empty() && !p.optimizer_role.type.empty()) {
+    // Assign-based updates (the Keras tier): the values its hyperparameter tensors hold now.
+    pr.optimizer.type = p.optimizer_role.type;
+    pr.optimizer.nesterov = p.optimizer_role.nesterov;
+    for (const auto& [name, t] : p.optimizer_role.hypers) {
+      double v = NAN;
+      try {
+        v = s.run(t).value_at(0);
+      } catch (const Error&) {
+        // A hyperparameter fed at run time: shown as nan.
+      }
+      pr.optimizer.hypers.emplace_back(name, v);
+    }
+    for (const auto& [name, slot] : p.optimizer_role.slots) {
+      if (s.is_initialized(slot.op()))
+        pr.optimizer.slot_init.emplace_back(name, stats_of(s.variable_value(slot.op())).mean);
+    }
+  }
   if (!os.applies.empty()) {
     const ApplyInfo& a0 = os.applies[0];
     for (const auto& [name, t] : a0.hypers) {
@@ -333,8 +351,9 @@ Profile profile_program(TrainingProgram& p, Session& s, const Dataset& d) {
 
   // The loss head as a function of the logits.
   HeadProbe& h = pr.head;
-  const int64_t width =
-      p.logits.shape().rank() >= 1 ? p.logits.shape().dim(p.logits.shape().rank() - 1) : -1;
+  const int64_t width = p.logits && p.logits.shape().rank() >= 1
+                            ? p.logits.shape().dim(p.logits.shape().rank() - 1)
+                            : -1;
   if (!p.logits) {
     h.why_not = "the program's logits are unknown";
   } else if (width < 0 || p.logits.shape().rank() != 2) {

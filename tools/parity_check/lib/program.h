@@ -62,6 +62,18 @@ struct ExtraRun {
   RunKind kind = RunKind::eval;  ///< which training-flag value it feeds
 };
 
+/// An optimizer whose updates are not TF1 Apply* ops (the Keras tier writes its update rules
+/// with assign ops): what it is in TF1's terms and the tensors that hold its hyperparameters
+/// and one variable's slots. The values are read from the program's session when it is
+/// measured, not taken from a description.
+struct OptimizerRole {
+  std::string type;  ///< TF1's name for the update rule: "Adam", "Momentum", "GradientDescent"
+  std::vector<std::pair<std::string, Output>> hypers;  ///< ("learning_rate", lr variable)...
+  std::vector<std::pair<std::string, Variable>> slots;
+  bool nesterov = false;
+  std::vector<std::pair<Variable, Output>> grads;  ///< each trainable variable's gradient
+};
+
 class TrainingProgram;
 /// Work the loop does on every step besides its runs (it may add nodes to the graph, as a user
 /// who builds an op inside the loop does). Called after the train step of `step`.
@@ -111,6 +123,7 @@ class TrainingProgram {
 
   // ---- declared descriptions (optional; shown next to what parity_check measures) ----
   std::string optimizer_description;  ///< "AdamOptimizer(1e-4)"
+  OptimizerRole optimizer_role;       ///< set when the train step has no Apply* ops
   std::vector<std::pair<std::string, std::string>> initializer_descriptions;  ///< var -> desc
 
   // ---- data recipe and step contract ----

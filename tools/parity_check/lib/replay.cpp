@@ -108,7 +108,7 @@ ReplayResult replay(TrainingProgram& a, Session& sa, const Structure& sta, Train
           {"forward", name + " output", la.output, lb.output, nullptr, kernel_conv(i + 1)});
     }
   }
-  items.push_back({"forward", "logits", a.logits, b.logits});
+  items.push_back({"forward", a.logits ? "logits" : "outputs", a.model_output(), b.model_output()});
   items.push_back({"loss", "loss", a.loss, b.loss});
   {
     std::vector<Output> va, vb;

@@ -140,6 +140,7 @@ Forward analyze_forward(const TrainingProgram& p) {
   }
 
   std::map<const Node*, int> var_layer;
+  const std::set<const Node*> loss_path = ancestors({p.loss.node});
   int cur = -1;
   auto add_stage = [&](Stage st) {
     if (cur < 0) {
@@ -163,6 +164,9 @@ Forward analyze_forward(const TrainingProgram& p) {
             var_layer[v2] = cur;
           }
         }
+        // The replay compares the branch the loss is computed on.
+        if (loss_path.count(n) && !loss_path.count(L.pre_activation.node))
+          L.pre_activation = n->output(0);
         L.output = n->output(0);
         return false;
       }
@@ -181,8 +185,26 @@ Forward analyze_forward(const TrainingProgram& p) {
     return true;
   };
 
+  // The layer each node on the path belongs to: a stage follows the layer of its input, so that
+  // a second forward branch (Keras's training-mode replay after a Dropout) places its stages
+  // after the layer they follow, not after the last layer seen.
+  std::map<const Node*, int> node_layer;
+  struct Record {
+    std::map<const Node*, int>& m;
+    const Node* n;
+    const int& cur;
+    ~Record() { m[n] = cur; }
+  };
   for (const Node* n : main) {
     const std::string& t = n->type();
+    const Record record{node_layer, n, cur};
+    for (int i = t == "SelectV2" ? 1 : 0; i < n->num_inputs(); ++i) {
+      auto it = node_layer.find(n->input(i).node);
+      if (it != node_layer.end()) {
+        cur = it->second;
+        break;
+      }
+    }
     Layer* L = cur >= 0 ? &f.layers[static_cast<size_t>(cur)] : nullptr;
     if (t == "MatMul") {
       const Node* w = resolve_variable(n->input(1));
@@ -241,10 +263,18 @@ Forward analyze_forward(const TrainingProgram& p) {
         }
       }
       if (v && var_layer.count(v)) {
+        if (L && L->pre_activation.node == n->input(0).node) L->pre_activation = n->output(0);
         if (L) L->output = n->output(0);
         continue;  // part of a layer already seen
       }
     } else if (is_activation(t)) {
+      const Node* in = n->input(0).node;
+      const bool replayed =
+          L && L->activation == lower(t) && node_layer.count(in) && node_layer[in] == cur &&
+          in->type() != "Dropout" &&
+          (in->type() == "BiasAdd" || in->type() == "MatMul" || in->type() == "Conv2D" ||
+           in->type() == "AddV2" || in->type() == "Add");
+      if (replayed) continue;  // the same layer's activation in a second forward branch
       if (L && L->activation.empty() && L->post.empty()) {
         L->activation = lower(t);
         L->output = n->output(0);
@@ -278,12 +308,21 @@ Forward analyze_forward(const TrainingProgram& p) {
 
   // The model output's activation (softmax/sigmoid on the logits) belongs to the head.
   const Node* out = skip_identity(p.predictions).node;
+  // Through a selection between a training and an inference branch (both end alike).
+  while (out->type() == "SelectV2" && p.training_flag &&
+         skip_identity(out->input(0)).node == p.training_flag.node) {
+    out = skip_identity(out->input(2)).node;
+  }
+  auto only_selects = [](const std::vector<Stage>& post) {
+    return std::all_of(post.begin(), post.end(),
+                       [](const Stage& st) { return st.kind == "select"; });
+  };
   if ((out->type() == "Softmax" || out->type() == "Sigmoid") && !f.layers.empty()) {
     Layer& last = f.layers.back();
     if (!last.post.empty() && last.post.back().node == out) {
       last.post.pop_back();
       f.output_activation = lower(out->type());
-    } else if (last.activation == lower(out->type()) && last.post.empty()) {
+    } else if (last.activation == lower(out->type()) && only_selects(last.post)) {
       last.activation.clear();
       f.output_activation = lower(out->type());
     }
