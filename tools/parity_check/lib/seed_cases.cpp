@@ -278,6 +278,78 @@ TrainingProgram seed000_graph(const BuildOptions& o) {
   return b.build();
 }
 
+// ---- seed 002: fine-tuning a batch-normalised CNN, fit_generator against a sess.run loop ----
+
+TrainingProgram seed002_keras(const BuildOptions& o) {
+  fresh_keras(o, keras::Profile::keras2);
+  keras::KerasTensor inputs = keras::Input({28, 28, 1});
+  keras::KerasTensor h = inputs;
+  for (int64_t filters : {16, 32}) {
+    h = kl::Conv2D(filters, {3, 3}, {.padding = "same"})(h);
+    h = kl::BatchNormalization()(h);
+    h = kl::Activation("relu")(h);
+    h = kl::MaxPooling2D({2, 2})(h);
+  }
+  h = kl::GlobalAveragePooling2D()(h);
+  h = kl::Dropout(0.5, {.name = "avg_pool_dropout"})(h);
+  h = kl::Dense(10, {.activation = "softmax", .name = "fcout"})(h);
+  auto model = std::make_shared<keras::Model>(inputs, h);
+  model->compile({.optimizer = keras::optimizers::SGD({.learning_rate = 0.05, .momentum = 0.9}),
+                  .loss = "categorical_crossentropy",
+                  .metrics = {"accuracy"}});
+  return keras_program(
+      "Keras 2: fit_generator, BatchNormalization updates run by fit", model,
+      {.batch_size = 32, .scale = 1.0 / 255.0, .shuffle_seed = static_cast<uint64_t>(o.seed)});
+}
+
+// Batch normalisation whose mode a learning-phase flag selects (Keras 2's in_train_phase); the
+// moving-average updates are update ops that only a train step that asks for them runs.
+Output bn_with_phase(Graph& g, Output h, Output phase, const std::string& name) {
+  NameScope scope(g, name);
+  const int64_t c = h.shape().dim(h.shape().rank() - 1);
+  Variable gamma(ops::ones(g, Shape({c})), {.name = "gamma"});
+  Variable beta(ops::zeros(g, Shape({c})), {.name = "beta"});
+  Variable mean(ops::zeros(g, Shape({c})), {.trainable = false, .name = "moving_mean"});
+  Variable var(ops::ones(g, Shape({c})), {.trainable = false, .name = "moving_variance"});
+  auto t = nn::fused_batch_norm(h, gamma, beta, {}, {}, 1e-3, true, "train");
+  auto i = nn::fused_batch_norm(h, gamma, beta, mean, var, 1e-3, false, "inference");
+  g.add_to_collection(GraphKeys::UPDATE_OPS,
+                      mean.assign_sub((mean.value() - t.batch_mean) * 0.01).node);
+  g.add_to_collection(GraphKeys::UPDATE_OPS,
+                      var.assign_sub((var.value() - t.batch_variance) * 0.01).node);
+  return ops::where(phase, t.y, i.y);
+}
+
+TrainingProgram seed002_graph(const BuildOptions& o) {
+  ProgramBuilder b("TF1: training_op = MomentumOptimizer.minimize(loss), learning_phase 1/0",
+                   o.seed);
+  Graph& g = b.graph();
+  const Output x = ops::placeholder(g, DType::f32, Shape({-1, 28, 28, 1}), "X");
+  const Output target = ops::placeholder(g, DType::f32, Shape({-1, 10}), "fcout_target");
+  const Output phase = ops::placeholder(g, DType::boolean, Shape{}, "keras_learning_phase");
+  Output h = x;
+  int k = 0;
+  for (int64_t filters : {16, 32}) {
+    h = layers::conv2d(h, filters, {3}, {.padding = "same"});
+    h = nn::relu(bn_with_phase(g, h, phase, "batch_normalization_" + std::to_string(++k)));
+    h = layers::max_pooling2d(h, {2}, {2});
+  }
+  h = ops::reduce_mean(h, {1, 2});
+  h = layers::dropout(h, 0.5, phase, std::nullopt, "avg_pool_dropout");
+  const Output logits = layers::dense(h, 10, {.name = "fcout"});
+  const Output predictions = nn::softmax(logits);
+  const Output loss = ops::reduce_mean(nn::softmax_cross_entropy_with_logits(target, logits));
+  const Output acc = categorical_accuracy(logits, target);
+  auto opt = std::make_shared<train::MomentumOptimizer>(0.05, 0.9);
+  Node* training_op = opt->minimize(loss);  // UPDATE_OPS are never run
+  b.input(x).labels(target, LabelFormat::one_hot).logits(logits).predictions(predictions);
+  b.loss(loss).metric("accuracy", acc).train_op(training_op).keep(opt);
+  b.optimizer("MomentumOptimizer(learning_rate=0.05, momentum=0.9)");
+  b.training_flag(phase, 1.0, 0.0);
+  b.batch_size(32).shuffle(true, own_order(o)).scale(1.0 / 255.0);
+  return b.build();
+}
+
 }  // namespace
 
 void register_seed_cases() {
@@ -305,6 +377,20 @@ void register_seed_cases() {
     // 4000 rows: 62 whole batches of 64 and a partial one of 32.
     c.data = [] { return fashion_mnist_slice(4000, 1000); };
     c.schedule = {.epochs = 2};
+    return c;
+  });
+  register_case("seed002", [] {
+    Case c;
+    c.name = "seed002";
+    c.description =
+        "batch-normalised CNN fine-tuning (seed 002): Keras fit with BatchNormalization (A) "
+        "against a sess.run loop whose train op never runs the moving-average updates and whose "
+        "validation feeds learning_phase 0 (B); a small CNN on the 10 Fashion-MNIST classes in "
+        "place of ResNet50 on the report's two classes of images";
+    c.a = seed002_keras;
+    c.b = seed002_graph;
+    c.data = [] { return fashion_mnist_slice(2048, 512); };
+    c.schedule = {.epochs = 3};
     return c;
   });
   register_case("seed003", [] {

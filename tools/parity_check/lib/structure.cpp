@@ -142,12 +142,28 @@ Forward analyze_forward(const TrainingProgram& p) {
   std::map<const Node*, int> var_layer;
   const std::set<const Node*> loss_path = ancestors({p.loss.node});
   int cur = -1;
+  // A layer's weights used again (Keras's training-mode replay of the layers after a Dropout or
+  // BatchNormalization): the stages that follow that use repeat the ones already recorded, and
+  // are recorded only where the branch has a stage of its own (a dropout).
+  std::map<int, size_t> replay_at;
   auto add_stage = [&](Stage st) {
     if (cur < 0) {
       f.input_stages.push_back(std::move(st));
-    } else {
-      f.layers[static_cast<size_t>(cur)].post.push_back(std::move(st));
+      return;
     }
+    std::vector<Stage>& post = f.layers[static_cast<size_t>(cur)].post;
+    auto it = replay_at.find(cur);
+    if (it == replay_at.end()) {
+      post.push_back(std::move(st));
+      return;
+    }
+    size_t& at = it->second;
+    if (at < post.size() && post[at].kind == st.kind && post[at].detail == st.detail) {
+      ++at;
+      return;
+    }
+    post.insert(post.begin() + static_cast<std::ptrdiff_t>(at), std::move(st));
+    ++at;
   };
   auto start_layer = [&](const Node* n, std::string kind,
                          std::vector<std::pair<std::string, const Node*>> vars) -> bool {
@@ -167,6 +183,7 @@ Forward analyze_forward(const TrainingProgram& p) {
         // The replay compares the branch the loss is computed on.
         if (loss_path.count(n) && !loss_path.count(L.pre_activation.node))
           L.pre_activation = n->output(0);
+        replay_at[cur] = 0;
         L.output = n->output(0);
         return false;
       }
@@ -268,14 +285,12 @@ Forward analyze_forward(const TrainingProgram& p) {
         continue;  // part of a layer already seen
       }
     } else if (is_activation(t)) {
-      const Node* in = n->input(0).node;
-      const bool replayed =
-          L && L->activation == lower(t) && node_layer.count(in) && node_layer[in] == cur &&
-          in->type() != "Dropout" &&
-          (in->type() == "BiasAdd" || in->type() == "MatMul" || in->type() == "Conv2D" ||
-           in->type() == "AddV2" || in->type() == "Add");
-      if (replayed) continue;  // the same layer's activation in a second forward branch
-      if (L && L->activation.empty() && L->post.empty()) {
+      // The same layer's activation in a second forward branch.
+      if (L && replay_at.count(cur) && replay_at[cur] == 0 && L->activation == lower(t)) continue;
+      const bool after_selects_only =
+          L && std::all_of(L->post.begin(), L->post.end(),
+                           [](const Stage& st) { return st.kind == "select"; });
+      if (L && L->activation.empty() && after_selects_only) {
         L->activation = lower(t);
         L->output = n->output(0);
         continue;
