@@ -5,6 +5,7 @@
 
 #include "dl/core/error.h"
 #include "dl/graph/ops/math_ops.h"
+#include "dl/graph/ops/optimizer_ops.h"
 #include "dl/graph/ops/reduce_ops.h"
 #include "dl/graph/ops/state_ops.h"
 
@@ -368,6 +369,12 @@ void SGD::build(const std::vector<Variable>& vars) {
 std::vector<Node*> SGD::update_step(Output grad, const Variable& var, size_t index, Output lr) {
   if (o_.momentum == 0) return {var.assign_sub(grad * lr).node};
   const Variable& m = momentums_[index];
+  if (var.dtype() == DType::f32 && lr.dtype() == DType::f32 && grad.dtype() == DType::f32) {
+    // One fused pass (TF's ApplyKerasMomentum), the same arithmetic as the ops below.
+    return {
+        ops::apply_keras_momentum(var, m, lr, grad, scalar_of(graph(), o_.momentum), o_.nesterov)
+            .node};
+  }
   Output m_new = m.assign(m.value() * o_.momentum - grad * lr);
   if (o_.nesterov) return {var.assign_add(m_new * o_.momentum - grad * lr).node};
   return {var.assign_add(m_new).node};

@@ -100,6 +100,9 @@ void register_optimizer_ops(OpRegistry& r) {
   r.add(training_op("ApplyMomentum", {"var", "accum", "lr", "grad", "momentum"}, "VRSGS",
                     k::apply_momentum)
             .attr("use_nesterov", false));
+  r.add(training_op("ApplyKerasMomentum", {"var", "accum", "lr", "grad", "momentum"}, "VRSGS",
+                    k::apply_keras_momentum)
+            .attr("use_nesterov", false));
   r.add(training_op("ApplyAdam",
                     {"var", "m", "v", "beta1_power", "beta2_power", "lr", "beta1", "beta2",
                      "epsilon", "grad"},
@@ -150,6 +153,11 @@ Output apply_gradient_descent(Output var, Output alpha, Output delta, const std:
 Output apply_momentum(Output var, Output accum, Output lr, Output grad, Output momentum,
                       bool use_nesterov, const std::string& name) {
   return training("ApplyMomentum", name, {var, accum, lr, grad, momentum},
+                  {{"use_nesterov", use_nesterov}});
+}
+Output apply_keras_momentum(Output var, Output accum, Output lr, Output grad, Output momentum,
+                            bool use_nesterov, const std::string& name) {
+  return training("ApplyKerasMomentum", name, {var, accum, lr, grad, momentum},
                   {{"use_nesterov", use_nesterov}});
 }
 Output apply_adam(Output var, Output m, Output v, Output beta1_power, Output beta2_power, Output lr,

@@ -26,6 +26,11 @@ Output apply_gradient_descent(Output var, Output alpha, Output delta,
 /// var -= grad * lr + accum * momentum * lr.
 Output apply_momentum(Output var, Output accum, Output lr, Output grad, Output momentum,
                       bool use_nesterov = false, const std::string& name = "ApplyMomentum");
+/// TF's ApplyKerasMomentum (the rule of Keras's SGD): accum = accum * momentum - grad * lr;
+/// var += accum, or with Nesterov var += accum * momentum - grad * lr.
+Output apply_keras_momentum(Output var, Output accum, Output lr, Output grad, Output momentum,
+                            bool use_nesterov = false,
+                            const std::string& name = "ApplyKerasMomentum");
 /// alpha = lr * sqrt(1 - beta2_power) / (1 - beta1_power); m += (grad - m) * (1 - beta1);
 /// v += (grad^2 - v) * (1 - beta2); var -= m * alpha / (sqrt(v) + epsilon) (Nesterov uses
 /// grad * (1 - beta1) + beta1 * m in place of m).

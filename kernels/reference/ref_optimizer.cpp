@@ -137,6 +137,31 @@ void apply_momentum(KernelContext& c) {
   forward_var(c);
 }
 
+// The arithmetic, operation by operation, of Keras's SGD written with separate ops (the fused
+// kernel gives the same bits and runs one pass over the weights).
+void apply_keras_momentum(KernelContext& c) {
+  Tensor& var = ref_input(c, 0);
+  const bool nesterov = c.node.attrs().get_bool("use_nesterov");
+  visit_float_dtype(var.dtype(), "ApplyKerasMomentum", [&](auto tag) {
+    using T = decltype(tag);
+    T* v = var.data<T>();
+    T* a = data<T>(c, 1);
+    const T lr = scalar<T>(c, 2);
+    const T* g = c.input(3).data<T>();
+    const T mom = scalar<T>(c, 4);
+    detail::parallel_for(var.num_elements(), [&](int64_t i) {
+      const T step = g[i] * lr;
+      a[i] = a[i] * mom - step;
+      if (nesterov) {
+        v[i] += a[i] * mom - step;
+      } else {
+        v[i] += a[i];
+      }
+    });
+  });
+  forward_var(c);
+}
+
 void apply_adam(KernelContext& c) {
   Tensor& var = ref_input(c, 0);
   const bool nesterov = c.node.attrs().get_bool("use_nesterov");

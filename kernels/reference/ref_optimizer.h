@@ -10,6 +10,7 @@ namespace dl::kernels::ref {
 
 void apply_gradient_descent(KernelContext& c);
 void apply_momentum(KernelContext& c);
+void apply_keras_momentum(KernelContext& c);
 void apply_adam(KernelContext& c);
 void apply_rms_prop(KernelContext& c);
 void apply_centered_rms_prop(KernelContext& c);

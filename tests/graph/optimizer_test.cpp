@@ -1,6 +1,7 @@
 // dl::train optimizers against TensorFlow's (tests/fixtures/optimizers), and the training ops.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -439,5 +440,39 @@ TEST(Optimizer, AdamKeepsFloat32BetaPowersAndCastsThemForFloat64) {
   // The first Adam step moves every variable by about lr (the bias-corrected m / sqrt(v) is 1).
   EXPECT_NEAR(s.variable_value(w.op()).data<double>()[0], 0.9, 1e-6);
   EXPECT_NEAR(s.variable_value(u.op()).data<float>()[0], 0.9f, 1e-6);
+}
+}  // namespace dl
+
+namespace dl {
+// ApplyKerasMomentum (Keras's SGD in one pass) gives the bits of the same rule written with
+// separate ops, as the Keras tier wrote it before: accum = accum * m - g * lr; var += accum
+// (Nesterov: var += accum * m - g * lr). Three steps on odd-sized random tensors.
+TEST(Optimizer, ApplyKerasMomentumEqualsTheRuleWrittenWithOps) {
+  for (bool nesterov : {false, true}) {
+    Graph g;
+    const Shape shape({37, 5});
+    const Tensor w0 = testing::random_tensor(shape, 3), g0 = testing::random_tensor(shape, 4);
+    Variable fused_var(ops::constant(g, w0), {.name = "fused"});
+    Variable fused_acc(ops::zeros(g, shape), {.name = "fused_acc"});
+    Variable plain_var(ops::constant(g, w0), {.name = "plain"});
+    Variable plain_acc(ops::zeros(g, shape), {.name = "plain_acc"});
+    const Output grad = ops::constant(g, g0);
+    const Output lr = ops::scalar(g, 0.05), mom = ops::scalar(g, 0.9);
+    Node* fused = ops::apply_keras_momentum(fused_var, fused_acc, lr, grad, mom, nesterov).node;
+    const Output m_new = plain_acc.assign(plain_acc.value() * mom - grad * lr);
+    Node* plain = nesterov ? plain_var.assign_add(m_new * mom - grad * lr).node
+                           : plain_var.assign_add(m_new).node;
+    Session s(g);
+    s.run(global_variables_initializer(g));
+    for (int step = 0; step < 3; ++step) {
+      s.run({}, {}, {fused});
+      s.run({}, {}, {plain});
+    }
+    const Tensor a = s.variable_value(fused_var.op()), b = s.variable_value(plain_var.op());
+    ASSERT_EQ(a.num_bytes(), b.num_bytes());
+    EXPECT_EQ(std::memcmp(a.raw_data(), b.raw_data(), a.num_bytes()), 0) << "nesterov " << nesterov;
+    const Tensor acc_a = s.variable_value(fused_acc.op()), acc_b = s.variable_value(plain_acc.op());
+    EXPECT_EQ(std::memcmp(acc_a.raw_data(), acc_b.raw_data(), acc_a.num_bytes()), 0);
+  }
 }
 }  // namespace dl

@@ -288,6 +288,7 @@ Profile profile_program(TrainingProgram& p, Session& s, const Dataset& d) {
   static const std::map<std::string, std::string> names = {
       {"ApplyAdam", "Adam"},
       {"ApplyMomentum", "Momentum"},
+      {"ApplyKerasMomentum", "Momentum"},
       {"ApplyGradientDescent", "GradientDescent"},
       {"ApplyRMSProp", "RMSProp"},
       {"ApplyCenteredRMSProp", "CenteredRMSProp"},
@@ -318,8 +319,10 @@ Profile profile_program(TrainingProgram& p, Session& s, const Dataset& d) {
   if (!os.applies.empty()) {
     const ApplyInfo& a0 = os.applies[0];
     for (const auto& [name, t] : a0.hypers) {
-      if (const Node* var = resolve_variable(t)) {
-        // State such as Adam's beta powers: reported with the slots.
+      const Node* var = resolve_variable(t);
+      if (var && name != "learning_rate") {
+        // State such as Adam's beta powers: reported with the slots. (A learning rate held in
+        // a variable, as Keras's, is a hyperparameter: its current value.)
         if (s.is_initialized(var)) {
           pr.optimizer.slot_init.emplace_back(name, stats_of(s.variable_value(var)).mean);
         }
