@@ -29,6 +29,10 @@ std::map<Output, Output> counterparts(const TrainingProgram& a, TrainingProgram&
   } else {
     m[a.predictions] = b.predictions;
   }
+  for (const Output& t : a.logits_aliases) m[t] = b.logits ? b.logits : b.predictions;
+  if (!a.logits) {
+    for (const Output& t : a.predictions_aliases) m[t] = b.predictions;
+  }
   m[a.input] = b.input;
   if (a.training_flag && b.training_flag) m[a.training_flag] = b.training_flag;
   Graph& g = *b.graph;
@@ -164,6 +168,10 @@ Instance build_variant(const Case& c, int64_t seed, const std::vector<std::strin
         } else {
           out.notes.push_back("no value of B's training flag behaves as A at eval");
         }
+      } else if (s == "mode.eval_batch_statistics") {
+        b.flag_eval_value = b.flag_train_value;
+        out.notes.push_back(
+            "B evaluates with its training flag's training value (batch statistics)");
       } else if (s == "mode.train") {
         if (ctx.train_flag) {
           b.flag_train_value = ctx.train_flag;

@@ -332,6 +332,31 @@ void diff_updates(const StaticDiff& d, std::vector<Finding>& out) {
   }
 }
 
+// B evaluates in inference mode on state its train step never updates (the moving statistics
+// of a batch norm whose updates are not run): what it feeds its learning-phase flag at
+// validation decides whether it reads those stale values.
+void diff_learning_phase(const StaticDiff& d, const TrainingProgram& b, std::vector<Finding>& out) {
+  if (!b.training_flag || !b.flag_eval_value || !b.flag_train_value ||
+      *b.flag_eval_value == *b.flag_train_value || !d.b.modes.ran ||
+      d.b.modes.eval_batch_dependent) {
+    return;
+  }
+  int stale = 0;
+  for (const VarPair& p : d.alignment.vars) {
+    if (!p.trainable && contains(d.a.changed_by_step, p.a.op()) &&
+        !contains(d.b.changed_by_step, p.b.op())) {
+      ++stale;
+    }
+  }
+  if (stale == 0) return;
+  out.push_back({"update ops", "learning phase at validation", "",
+                 "inference mode on moving statistics its train step keeps updated",
+                 d.b.modes.flag_eval + ": inference mode on " + std::to_string(stale) +
+                     " moving statistics its train step never updates (their initial values)",
+                 "the ablation evaluates B with its training value (batch statistics) instead",
+                 Severity::medium, "mode.eval_batch_statistics"});
+}
+
 void diff_modes(const StaticDiff& d, const TrainingProgram& b, std::vector<Finding>& out) {
   const ModeProbe& a = d.a.modes;
   const ModeProbe& m = d.b.modes;
@@ -518,6 +543,7 @@ StaticDiff static_diff(TrainingProgram& a, Session& sa, TrainingProgram& b, Sess
   diff_optimizer(r, r.findings);
   diff_updates(r, r.findings);
   diff_modes(r, b, r.findings);
+  diff_learning_phase(r, b, r.findings);
   diff_data(a, b, d, r.findings);
   return r;
 }

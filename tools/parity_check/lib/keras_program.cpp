@@ -85,7 +85,11 @@ TrainingProgram keras_program(const std::string& name, std::shared_ptr<keras::Mo
     p.flag_eval_value = 0.0;
     p.predictions = ops::where(p.training_flag, train_out, infer_out);
     const Output lt = logits_of(train_out), li = logits_of(infer_out);
-    if (lt && li) p.logits = ops::where(p.training_flag, lt, li);
+    if (lt && li) {
+      p.logits = ops::where(p.training_flag, lt, li);
+      p.logits_aliases = {lt, li};
+    }
+    p.predictions_aliases = {train_out, infer_out};
   }
 
   p.train_fetches = {tg.loss};
@@ -116,7 +120,10 @@ TrainingProgram keras_program(const std::string& name, std::shared_ptr<keras::Mo
     fmt = LabelFormat::one_hot;
   }
   // A from_logits head: the model's output is the logits.
-  if (!p.logits && fmt != LabelFormat::dense && !logits_of(infer_out)) p.logits = p.predictions;
+  if (!p.logits && fmt != LabelFormat::dense && !logits_of(infer_out)) {
+    p.logits = p.predictions;
+    p.logits_aliases = p.predictions_aliases;
+  }
   p.data.batch_size = fit.batch_size;
   p.data.shuffle = fit.shuffle;
   p.data.shuffle_seed = fit.shuffle_seed;

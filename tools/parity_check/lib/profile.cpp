@@ -193,6 +193,13 @@ FeedDict with(FeedDict f, const Output& key, const Tensor& value) {
   return f;
 }
 
+// Feeds `z` as the program's logits, and as each tensor that is its logits in a kind of run.
+FeedDict with_logits(FeedDict f, const TrainingProgram& p, const Tensor& z) {
+  f = with(std::move(f), p.logits, z);
+  for (const Output& t : p.logits_aliases) f = with(std::move(f), t, z);
+  return f;
+}
+
 std::string flag_text(const TrainingProgram& p, const std::optional<double>& v) {
   if (!p.training_flag) return "no training flag";
   if (!v) return "flag not fed";
@@ -371,8 +378,15 @@ Profile profile_program(TrainingProgram& p, Session& s, const Dataset& d) {
       rows2[static_cast<size_t>(i)] = i % n;
     }
     const Tensor z = probe_logits(n, width, p.logits.dtype());
-    Output g = gradients({p.loss}, {p.logits})[0];
-    FeedDict f = with(p.feed(gather_batch(d, true, rows), RunKind::train), p.logits, z);
+    // The logits the loss is computed on (a Keras program's training-mode pass).
+    Output loss_logits = p.logits;
+    if (!p.logits_aliases.empty()) {
+      const std::set<const Node*> up = ancestors({p.loss.node});
+      for (const Output& t : p.logits_aliases)
+        if (up.count(t.node)) loss_logits = t;
+    }
+    Output g = gradients({p.loss}, {loss_logits})[0];
+    FeedDict f = with_logits(p.feed(gather_batch(d, true, rows), RunKind::train), p, z);
     std::vector<Output> fetch{p.loss};
     if (g) fetch.push_back(g);
     auto r = s.run(f, fetch);
@@ -382,7 +396,7 @@ Profile profile_program(TrainingProgram& p, Session& s, const Dataset& d) {
       h.grad_norm = l2_norm(r[1]);
     }
     FeedDict f2 =
-        with(p.feed(gather_batch(d, true, rows2), RunKind::train), p.logits, concat_rows(z, z));
+        with_logits(p.feed(gather_batch(d, true, rows2), RunKind::train), p, concat_rows(z, z));
     h.loss_2n = s.run(f2, {p.loss})[0].value_at(0);
     h.batch_factor = h.loss_n != 0 ? h.loss_2n / h.loss_n : NAN;
     h.ran = true;
@@ -403,7 +417,7 @@ Profile profile_program(TrainingProgram& p, Session& s, const Dataset& d) {
     const Batch b = val_batch(d, 0, n);
     const FeedDict base = p.feed(b, RunKind::eval);
     auto value = [&](const Tensor& logits) {
-      return s.run(with(base, p.logits, logits), {p.metrics[i].tensor})[0].value_at(0);
+      return s.run(with_logits(base, p, logits), {p.metrics[i].tensor})[0].value_at(0);
     };
     const DType dt = p.logits.dtype();
     mp.uninformative = value(Tensor::zeros(dt, Shape({n, width})));

@@ -111,6 +111,10 @@ class TrainingProgram {
   std::vector<Node*> update_ops;      ///< UPDATE_OPS of the graph (default: the collection)
   std::vector<Output> train_fetches;  ///< fetched by the train step (default: loss + metrics)
   std::vector<Output> eval_fetches;   ///< fetched by evaluation (default: loss + metrics)
+  /// Tensors that are the logits / the model output in one kind of run (the Keras tier's
+  /// training- and inference-mode passes, which `logits` and `predictions` select between): a
+  /// piece of this program copied into another maps them to that program's logits/predictions.
+  std::vector<Output> logits_aliases, predictions_aliases;
   Output logits;       ///< the pre-activation model output (found from predictions if empty)
   Output predictions;  ///< the model output as the program returns it (may be probabilities)
   std::vector<Variable> trainable;  ///< default: TRAINABLE_VARIABLES

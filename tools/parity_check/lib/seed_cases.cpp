@@ -389,7 +389,7 @@ void register_seed_cases() {
         "place of ResNet50 on the report's two classes of images";
     c.a = seed002_keras;
     c.b = seed002_graph;
-    c.data = [] { return fashion_mnist_slice(2048, 512); };
+    c.data = [] { return fashion_mnist_slice(6000, 1000); };
     c.schedule = {.epochs = 3};
     return c;
   });
