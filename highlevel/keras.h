@@ -5,6 +5,7 @@
 #include "dl/highlevel/applications/resnet.h"
 #include "dl/highlevel/backend.h"
 #include "dl/highlevel/callbacks.h"
+#include "dl/highlevel/dataset_source.h"
 #include "dl/highlevel/initializers.h"
 #include "dl/highlevel/layer.h"
 #include "dl/highlevel/layers/convolutional.h"

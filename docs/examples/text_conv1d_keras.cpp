@@ -4,49 +4,39 @@
 // "toxic-comments-lstm.{epoch:02d}-{val_acc:.4f}.hdf5", in the keras2 profile (the report's
 // Keras 2: 'acc' resolves to binary accuracy through the loss, logs are acc/val_acc).
 //
-// Substitution: the report's comments and embedding matrix are not available here. Each
-// Fashion-MNIST image becomes a "sentence" of 49 tokens (its 7 x 7 average-pooled pixels,
-// quantised to a vocabulary of 64 levels) with one-hot labels over the 10 classes, and the given
-// embedding matrix is a fixed random one (trainable, as in the report).
+// Substitution: the report's toxic comments (7 labels) and its embedding matrix are not
+// available here. The texts are seven categories of the Debian `fortunes` package (computers,
+// definitions, food, law, medicine, people, politics), one category per text, tokenized as the
+// report's Keras 2 code does (Tokenizer(num_words=2000).fit_on_texts, texts_to_sequences,
+// pad_sequences to 50), with one-hot labels; the given embedding matrix is a fixed random one
+// (trainable, as in the report).
 //
 //   text_conv1d_keras [--epochs 2] [--train 2000] [--batch 128] [--checkpoints 0]
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <numeric>
 #include <random>
 #include <string>
+#include <vector>
 
-#include "dl/core/io/fashion_mnist.h"
+#include "dl/core/data/text.h"
 #include "dl/highlevel/keras.h"
 
 namespace {
 
-constexpr int64_t kLength = 49, kVocab = 64, kEmbedding = 16;
-
-/// Images [n, 28, 28] -> token ids [n, 49]: 4 x 4 average pooling, quantised to kVocab levels.
-dl::Tensor tokens(const dl::Tensor& images, int64_t n) {
-  dl::Tensor t(dl::DType::i32, dl::Shape({n, kLength}));
-  const uint8_t* p = images.data<uint8_t>();
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t r = 0; r < 7; ++r) {
-      for (int64_t c = 0; c < 7; ++c) {
-        int sum = 0;
-        for (int64_t dr = 0; dr < 4; ++dr) {
-          for (int64_t dc = 0; dc < 4; ++dc) sum += p[i * 784 + (4 * r + dr) * 28 + 4 * c + dc];
-        }
-        t.data<int32_t>()[i * kLength + r * 7 + c] = (sum / 16) * kVocab / 256;
-      }
-    }
-  }
-  return t;
-}
+constexpr int64_t kLength = 50, kVocab = 2000, kEmbedding = 16;
+const std::vector<std::string> kCategories = {"computers", "definitions", "food",    "law",
+                                              "medicine",  "people",      "politics"};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   namespace keras = dl::keras;
   using namespace keras::layers;
-  int epochs = 2, n_train = 2000, batch = 128, checkpoints = 0;
+  int epochs = 2, batch = 128, checkpoints = 0;
+  int64_t n_train = 2000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const int v = std::atoi(argv[i + 1]);
@@ -57,12 +47,35 @@ int main(int argc, char** argv) {
   }
   keras::backend::set_profile(keras::Profile::keras2);
   keras::utils::set_random_seed(0);
-  const dl::io::FashionMnist data = dl::io::load_fashion_mnist();
+  // The texts in a fixed shuffled order; the last 500 are the validation data.
+  const dl::data::Fortunes f = dl::data::load_fortunes(kCategories);
+  std::vector<size_t> order(f.texts.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(7));
   const int64_t n_val = 500;
-  dl::Tensor x_train = tokens(data.x_train, n_train);
-  dl::Tensor y_train = keras::utils::to_categorical(data.y_train.slice_rows(0, n_train), 10);
-  dl::Tensor x_val = tokens(data.x_test, n_val);
-  dl::Tensor y_val = keras::utils::to_categorical(data.y_test.slice_rows(0, n_val), 10);
+  n_train = std::min<int64_t>(n_train, static_cast<int64_t>(order.size()) - n_val);
+  std::vector<std::string> train_texts, val_texts;
+  dl::Tensor train_labels(dl::DType::i32, dl::Shape({n_train}));
+  dl::Tensor val_labels(dl::DType::i32, dl::Shape({n_val}));
+  for (int64_t i = 0; i < n_train; ++i) {
+    train_texts.push_back(f.texts[order[static_cast<size_t>(i)]]);
+    train_labels.data<int32_t>()[i] = f.labels[order[static_cast<size_t>(i)]];
+  }
+  for (int64_t i = 0; i < n_val; ++i) {
+    const size_t k = order[order.size() - static_cast<size_t>(n_val) + static_cast<size_t>(i)];
+    val_texts.push_back(f.texts[k]);
+    val_labels.data<int32_t>()[i] = f.labels[k];
+  }
+  dl::data::Tokenizer tokenizer({.num_words = kVocab});
+  tokenizer.fit_on_texts(train_texts);
+  const auto classes = static_cast<int64_t>(kCategories.size());
+  dl::Tensor x_train = dl::data::pad_sequences(tokenizer.texts_to_sequences(train_texts), kLength);
+  dl::Tensor y_train = keras::utils::to_categorical(train_labels, classes);
+  dl::Tensor x_val = dl::data::pad_sequences(tokenizer.texts_to_sequences(val_texts), kLength);
+  dl::Tensor y_val = keras::utils::to_categorical(val_labels, classes);
+  std::printf("%lld training and %lld validation texts, %zu words in the index\n",
+              static_cast<long long>(n_train), static_cast<long long>(n_val),
+              tokenizer.word_index().size());
 
   dl::Tensor embedding_matrix(dl::DType::f32, dl::Shape({kVocab, kEmbedding}));
   std::mt19937 rng(7);
@@ -83,7 +96,7 @@ int main(int argc, char** argv) {
   keras::KerasTensor flatten = Flatten()(conv);
   keras::KerasTensor dense = Dense(128, {.activation = "relu"})(flatten);
   keras::KerasTensor dropout = Dropout(0.2, {.name = "dropout"})(dense);
-  dense = Dense(10, {.activation = "softmax"})(dropout);
+  dense = Dense(classes, {.activation = "softmax"})(dropout);
   keras::Model model(inputs, dense);
   model.compile({.optimizer = "adam", .loss = "binary_crossentropy", .metrics = {"acc"}});
   model.print_summary();

@@ -425,3 +425,46 @@ TEST(KerasFitSource, BadBatchFailsNamingTheSource) {
 
 }  // namespace
 }  // namespace dl::keras
+
+namespace dl::keras {
+namespace {
+// fit on an input pipeline (DatasetSource over Dataset::from_tensor_slices(...).batch(n)) trains
+// exactly as fit on the same arrays in the same order; a shuffled pipeline reshuffles each epoch.
+TEST(KerasFit, DatasetSourceTrainsAsTheSameArrays) {
+  const Tensor x = random_tensor(Shape({45, 6}), 5);
+  const Tensor y = class_ids(45, 3).cast(DType::f32);
+  auto run = [&](bool from_dataset, bool shuffle_pipeline) {
+    backend::clear_session();
+    utils::set_random_seed(4);
+    auto m = small_classifier();
+    m->compile({.optimizer = optimizers::SGD({.learning_rate = 0.3}),
+                .loss = "sparse_categorical_crossentropy"});
+    if (from_dataset) {
+      data::Dataset ds = data::Dataset::from_tensor_slices({x, y});
+      if (shuffle_pipeline) ds = ds.shuffle(64, 9);
+      DatasetSource source(ds.batch(8));
+      EXPECT_EQ(source.size(), 6);  // 5 batches of 8 and one of 5
+      m->fit(source, {.epochs = 2, .verbose = 0});
+      EXPECT_EQ(source.epoch(), 2);
+    } else {
+      m->fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 0, .shuffle = false});
+    }
+    return m->get_weights();
+  };
+  const auto arrays = run(false, false), pipeline = run(true, false), shuffled = run(true, true);
+  for (size_t i = 0; i < arrays.size(); ++i) EXPECT_TRUE(tensors_equal(arrays[i], pipeline[i]));
+  EXPECT_GT(max_abs_diff(arrays[0], shuffled[0]), 1e-6);
+}
+
+TEST(KerasFit, DatasetSourceRefusesElementsThatAreNotXAndY) {
+  DatasetSource source(data::Dataset::from_tensor_slices({random_tensor(Shape({4, 2}), 1)}));
+  try {
+    source.next();
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("(x, y)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("1 components"), std::string::npos) << e.what();
+  }
+}
+}  // namespace
+}  // namespace dl::keras
