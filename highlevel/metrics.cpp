@@ -127,6 +127,38 @@ Output MeanAbsoluteError::call(Output y_true, Output y_pred) const {
   return samplewise(losses::mean_absolute_error(y_true, y_pred));
 }
 
+namespace {
+// 1 where a prediction is positive (y_pred > threshold), per element.
+Output positives(Output y_pred, double threshold) {
+  return ops::cast(ops::greater(y_pred, ops::scalar(y_pred.graph(), threshold, y_pred.dtype())),
+                   y_pred.dtype());
+}
+Output per_sample_sum(Output t) {
+  const int r = t.shape().rank();
+  if (r <= 1) return t;
+  std::vector<int64_t> axes;
+  for (int i = 1; i < r; ++i) axes.push_back(i);
+  return ops::reduce_sum(t, axes);
+}
+}  // namespace
+
+Precision::Precision(Options o)
+    : Metric(or_default(o.name, "precision"), "up"), threshold_(o.threshold) {}
+// Per sample: true positives summed over its elements; the denominator predicted positives.
+Output Precision::call(Output y_true, Output y_pred) const {
+  return per_sample_sum(positives(y_pred, threshold_) * ops::cast(y_true, y_pred.dtype()));
+}
+Output Precision::denominator(Output, Output y_pred) const {
+  return per_sample_sum(positives(y_pred, threshold_));
+}
+Recall::Recall(Options o) : Metric(or_default(o.name, "recall"), "up"), threshold_(o.threshold) {}
+Output Recall::call(Output y_true, Output y_pred) const {
+  return per_sample_sum(positives(y_pred, threshold_) * ops::cast(y_true, y_pred.dtype()));
+}
+Output Recall::denominator(Output y_true, Output y_pred) const {
+  return per_sample_sum(ops::cast(y_true, y_pred.dtype()));
+}
+
 // ---- names ----
 
 namespace {
@@ -155,6 +187,10 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"MeanAbsoluteError", [] { return std::make_shared<MeanAbsoluteError>(); }},
       {"mae", [] { return std::make_shared<MeanAbsoluteError>(); }},
       {"MAE", [] { return std::make_shared<MeanAbsoluteError>(); }},
+      {"precision", [] { return std::make_shared<Precision>(); }},
+      {"Precision", [] { return std::make_shared<Precision>(); }},
+      {"recall", [] { return std::make_shared<Recall>(); }},
+      {"Recall", [] { return std::make_shared<Recall>(); }},
   };
   return t;
 }

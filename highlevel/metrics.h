@@ -31,6 +31,10 @@ class Metric {
   /// Per-sample values: shape [batch] (values of rank > 1 are averaged over the other axes, as
   /// Keras's reduce_to_samplewise_values does).
   virtual Output call(Output y_true, Output y_pred) const = 0;
+  /// Per-sample denominators [batch] of a ratio metric (Precision: predicted positives): the
+  /// epoch value is sum(call) / sum(denominator) over the batches seen, 0 when the sum is 0
+  /// (Keras's divide_no_nan). Empty (the default): every sample counts 1, a running mean.
+  virtual Output denominator(Output /*y_true*/, Output /*y_pred*/) const { return {}; }
   const std::string& name() const { return name_; }
   void set_name(std::string n) { name_ = std::move(n); }
   const std::string& direction() const { return direction_; }
@@ -110,9 +114,42 @@ class MeanAbsoluteError : public Metric {
   Output call(Output y_true, Output y_pred) const override;
 };
 
+/// keras.metrics.Precision(thresholds=0.5): true positives / predicted positives over every
+/// element seen in the epoch, a prediction being positive when y_pred > threshold.
+class Precision : public Metric {
+ public:
+  struct Options {
+    std::string name = {};
+    double threshold = 0.5;
+  };
+  explicit Precision(Options o);
+  Precision() : Precision(Options{}) {}
+  Output call(Output y_true, Output y_pred) const override;
+  Output denominator(Output y_true, Output y_pred) const override;
+
+ private:
+  double threshold_;
+};
+/// keras.metrics.Recall(thresholds=0.5): true positives / actual positives over the epoch.
+class Recall : public Metric {
+ public:
+  struct Options {
+    std::string name = {};
+    double threshold = 0.5;
+  };
+  explicit Recall(Options o);
+  Recall() : Recall(Options{}) {}
+  Output call(Output y_true, Output y_pred) const override;
+  Output denominator(Output y_true, Output y_pred) const override;
+
+ private:
+  double threshold_;
+};
+
 /// A metric by name ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",
 /// "sparse_categorical_accuracy", "top_k_categorical_accuracy",
-/// "sparse_top_k_categorical_accuracy", "mse", "mae", their class names) or as an object.
+/// "sparse_top_k_categorical_accuracy", "mse", "mae", "precision", "recall", their class names)
+/// or as an object.
 /// Unknown names fail where the argument is given, listing the valid ones.
 class MetricArg {
  public:

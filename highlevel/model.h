@@ -213,6 +213,9 @@ struct TrainingGraph {
     std::string direction;  ///< "up" or "down"
     Output train_sum;       ///< sum over the batch of the per-sample values (training mode)
     Output eval_sum;        ///< the same on the inference outputs
+    /// A ratio metric's denominators summed over the batch (empty: the batch size counts).
+    Output train_count = {};
+    Output eval_count = {};
   };
   std::vector<MetricNodes> metrics = {};
   std::vector<Variable> trainable_variables = {};

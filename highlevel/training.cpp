@@ -286,7 +286,7 @@ void Model::build_training_graph(bool weighted) {
   // The loss and metric ops on a set of outputs (training or inference mode).
   auto build_heads = [&](const std::vector<Output>& outs, const char* scope_name,
                          std::vector<Output>& out_losses, Output& total,
-                         std::vector<Output>& metric_sums) {
+                         std::vector<Output>& metric_sums, std::vector<Output>& metric_counts) {
     NameScope scope(g, scope_name);
     std::vector<Output> terms;
     for (size_t i = 0; i < n_out; ++i) {
@@ -309,21 +309,26 @@ void Model::build_training_graph(bool weighted) {
       NameScope ms(g, u.metric->name());
       Output values = u.metric->call(targets[u.output], outs[u.output]);
       metric_sums.push_back(ops::reduce_sum(values));
+      const Output den = u.metric->denominator(targets[u.output], outs[u.output]);
+      metric_counts.push_back(den ? ops::reduce_sum(den) : Output{});
     }
   };
 
-  std::vector<Output> train_sums, eval_sums;
-  build_heads(tg.train_outputs, "loss", tg.output_losses, tg.loss, train_sums);
+  std::vector<Output> train_sums, eval_sums, train_counts, eval_counts;
+  build_heads(tg.train_outputs, "loss", tg.output_losses, tg.loss, train_sums, train_counts);
   if (tg.train_outputs == tg.outputs) {
     tg.eval_loss = tg.loss;
     tg.eval_output_losses = tg.output_losses;
     eval_sums = train_sums;
+    eval_counts = train_counts;
   } else {
-    build_heads(tg.outputs, "eval_loss", tg.eval_output_losses, tg.eval_loss, eval_sums);
+    build_heads(tg.outputs, "eval_loss", tg.eval_output_losses, tg.eval_loss, eval_sums,
+                eval_counts);
   }
   for (size_t k = 0; k < uses.size(); ++k) {
     tg.metrics.push_back(TrainingGraph::MetricNodes{uses[k].log_name, uses[k].metric->direction(),
-                                                    train_sums[k], eval_sums[k]});
+                                                    train_sums[k], eval_sums[k], train_counts[k],
+                                                    eval_counts[k]});
   }
 
   // Gradients and the optimizer.
@@ -365,6 +370,16 @@ void Model::build_training_graph(bool weighted) {
   for (const auto& m : tg.metrics) {
     train_fetch.push_back(m.train_sum);
     eval_fetch.push_back(m.eval_sum);
+  }
+  // Ratio metrics' denominators come after every log column; count_of maps a column to its
+  // denominator's position in the fetches (-1: the batch size counts).
+  c.count_of.assign(train_fetch.size(), -1);
+  const size_t first_metric = train_fetch.size() - tg.metrics.size();
+  for (size_t k = 0; k < tg.metrics.size(); ++k) {
+    if (!tg.metrics[k].train_count) continue;
+    c.count_of[first_metric + k] = static_cast<int>(train_fetch.size());
+    train_fetch.push_back(tg.metrics[k].train_count);
+    eval_fetch.push_back(tg.metrics[k].eval_count);
   }
   Session& s = ctx_->session();  // also initialises the new variables
   v.train = s.make_callable(feeds, train_fetch, {tg.train_op});
@@ -635,17 +650,25 @@ Logs make_logs(const std::vector<std::string>& names, const Running& r, Profile 
   return logs;
 }
 
+/// What one batch adds to a column's count: its ratio metric's denominator, or the batch size.
+double batch_count(const std::vector<Tensor>& outs, const std::vector<int>& count_of, size_t i,
+                   int64_t m) {
+  return count_of[i] >= 0 ? outs[static_cast<size_t>(count_of[i])].value_at(0) : double(m);
+}
+
 /// Adds one batch's fetched values to the running means: outs[0] is the loss, then per-output
-/// losses (means over the batch), then metric sums over the batch.
-void accumulate(Running& r, const std::vector<Tensor>& outs, size_t num_losses, int64_t m) {
-  for (size_t i = 0; i < outs.size(); ++i) {
+/// losses (means over the batch), then metric sums over the batch, then the denominators of
+/// ratio metrics (count_of).
+void accumulate(Running& r, const std::vector<Tensor>& outs, size_t num_losses,
+                const std::vector<int>& count_of, int64_t m) {
+  for (size_t i = 0; i < count_of.size(); ++i) {
     const double v = outs[i].value_at(0);
     if (i < 1 + num_losses) {
       r.total[i] += v * double(m);
     } else {
       r.total[i] += v;
     }
-    r.count[i] += double(m);
+    r.count[i] += batch_count(outs, count_of, i, m);
   }
 }
 
@@ -933,12 +956,13 @@ callbacks::History Model::fit_loop(Feeder& train, Feeder* val, int epochs, int i
       }
       list.each([&](callbacks::Callback& cb) { cb.on_train_batch_begin(step, batch_logs); });
       std::vector<Tensor> outs = variant.train(feeds);
-      accumulate(running, outs, c.num_output_losses, m);
+      accumulate(running, outs, c.num_output_losses, c.count_of, m);
       if (profile_ == Profile::keras2) {
         // Keras 2 hands the callbacks this batch's values (BaseLogger averages them).
-        for (size_t i = 0; i < outs.size(); ++i) {
+        for (size_t i = 0; i < c.names.size(); ++i) {
           const double v = outs[i].value_at(0);
-          batch_logs.set(c.names[i], i < 1 + c.num_output_losses ? v : v / double(m));
+          const double n = batch_count(outs, c.count_of, i, m);
+          batch_logs.set(c.names[i], i < 1 + c.num_output_losses ? v : (n == 0 ? 0.0 : v / n));
         }
       } else {
         batch_logs = make_logs(c.names, running, profile_);
@@ -985,7 +1009,7 @@ Logs Model::run_evaluation(Feeder& data,
     Compiled::Variant& variant = weighted ? c.weighted : c.plain;
     Logs bl;
     for (auto& cb : cbs) cb->on_test_batch_begin(step, bl);
-    accumulate(running, variant.eval(feeds), c.num_output_losses, m);
+    accumulate(running, variant.eval(feeds), c.num_output_losses, c.count_of, m);
     bl = make_logs(c.names, running, profile_);
     for (auto& cb : cbs) cb->on_test_batch_end(step, bl);
   }
@@ -1165,7 +1189,7 @@ std::vector<double> Model::train_on_batch(const Data& x, const Data& y, BatchOpt
   std::vector<Tensor> outs = v.train(batch_feeds(f.x, f.y, f.sample_weight, nullptr, 0, f.n));
   Running r;
   r.reset(c.names.size());
-  accumulate(r, outs, c.num_output_losses, f.n);
+  accumulate(r, outs, c.num_output_losses, c.count_of, f.n);
   std::vector<double> out;
   for (size_t i = 0; i < c.names.size(); ++i) out.push_back(r.result(i));
   return out;
@@ -1185,7 +1209,7 @@ std::vector<double> Model::test_on_batch(const Data& x, const Data& y, BatchOpti
   std::vector<Tensor> outs = v.eval(batch_feeds(f.x, f.y, f.sample_weight, nullptr, 0, f.n));
   Running r;
   r.reset(c.names.size());
-  accumulate(r, outs, c.num_output_losses, f.n);
+  accumulate(r, outs, c.num_output_losses, c.count_of, f.n);
   std::vector<double> out;
   for (size_t i = 0; i < c.names.size(); ++i) out.push_back(r.result(i));
   return out;

@@ -34,6 +34,9 @@ struct Model::Compiled {
   std::vector<std::string> names;
   std::vector<std::string> directions;
   size_t num_output_losses = 0;  // per-output loss entries after "loss"
+  /// Per log column: the fetch position of its ratio metric's denominator, or -1 (the batch
+  /// size counts). The fetches hold the log columns first, then these denominators.
+  std::vector<int> count_of;
 };
 
 struct Model::Feeds {

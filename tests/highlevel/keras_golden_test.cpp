@@ -537,3 +537,58 @@ TEST(KerasGolden, FitPrintoutHistoryAndWeights) {
 
 }  // namespace
 }  // namespace dl::keras
+
+namespace dl::keras {
+namespace {
+using json = nlohmann::json;
+
+const json& ratio_fixtures() {
+  static const json j = [] {
+    std::ifstream f(DL_FIXTURES_DIR "/keras/ratio_metric_fixtures.json");
+    if (!f) throw NotFound("cannot open ratio_metric_fixtures.json");
+    return json::parse(f);
+  }();
+  return j;
+}
+
+// Precision and Recall: ratios of sums (true positives over predicted / actual positives).
+TEST(KerasGolden, PrecisionAndRecall) {
+  ASSERT_EQ(ratio_fixtures()["metrics"].size(), 8u);
+  for (const json& c : ratio_fixtures()["metrics"]) {
+    SCOPED_TRACE(c["metric"].get<std::string>() + " " + c["case"].get<std::string>());
+    backend::clear_session();
+    Graph& g = backend::graph();
+    const Output y_true = ops::constant(g, testing::tensor(c["y_true"]));
+    const Output y_pred = ops::constant(g, testing::tensor(c["y_pred"]));
+    const double thr = c["threshold"];
+    std::shared_ptr<const metrics::Metric> m;
+    if (c["metric"] == "precision") {
+      m = std::make_shared<metrics::Precision>(metrics::Precision::Options{.threshold = thr});
+    } else {
+      m = std::make_shared<metrics::Recall>(metrics::Recall::Options{.threshold = thr});
+    }
+    const Output num = ops::reduce_sum(m->call(y_true, y_pred));
+    const Output den = ops::reduce_sum(m->denominator(y_true, y_pred));
+    const auto r = backend::session().run(FeedDict{}, std::vector<Output>{num, den});
+    EXPECT_NEAR(r[0].value_at(0) / r[1].value_at(0), c["value"].get<double>(), 1e-6);
+  }
+}
+
+// Through compile/evaluate: three batches (4, 4, 2) give the epoch's ratio of sums, as Keras.
+TEST(KerasGolden, PrecisionAndRecallOverAnEpoch) {
+  const json& c = ratio_fixtures()["evaluate"];
+  backend::clear_session();
+  Sequential model;
+  model.add(layers::Dense(3, {.activation = "sigmoid", .input_shape = {4}}));
+  model.set_weights({testing::tensor(c["kernel"]), testing::tensor(c["bias"])});
+  model.compile(
+      {.optimizer = "sgd", .loss = "binary_crossentropy", .metrics = {"precision", "recall"}});
+  const std::vector<double> r = model.evaluate(testing::tensor(c["x"]), testing::tensor(c["y"]),
+                                               {.batch_size = 4, .verbose = 0});
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_NEAR(r[0], c["results"]["loss"].get<double>(), 1e-5);
+  EXPECT_NEAR(r[1], c["results"]["precision"].get<double>(), 1e-6);
+  EXPECT_NEAR(r[2], c["results"]["recall"].get<double>(), 1e-6);
+}
+}  // namespace
+}  // namespace dl::keras

@@ -95,8 +95,14 @@ TrainingProgram keras_program(const std::string& name, std::shared_ptr<keras::Mo
   p.train_fetches = {tg.loss};
   p.eval_fetches = {tg.eval_loss ? tg.eval_loss : tg.loss};
   for (const auto& m : tg.metrics) {
-    const Output train_mean = batch_mean(g, m.train_sum, p.labels);
-    const Output eval_mean = batch_mean(g, m.eval_sum, p.labels);
+    // A ratio metric (precision, recall) divides by its own denominators.
+    auto ratio = [&](Output sum, Output count) {
+      return sum / ops::maximum(count, ops::scalar(g, 1e-30, count.dtype()));
+    };
+    const Output train_mean =
+        m.train_count ? ratio(m.train_sum, m.train_count) : batch_mean(g, m.train_sum, p.labels);
+    const Output eval_mean =
+        m.eval_count ? ratio(m.eval_sum, m.eval_count) : batch_mean(g, m.eval_sum, p.labels);
     p.metrics.push_back({m.name, train_mean, ""});
     p.train_fetches.push_back(train_mean);
     p.eval_fetches.push_back(eval_mean);
