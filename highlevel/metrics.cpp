@@ -14,13 +14,14 @@ namespace {
 
 Output as_dtype(Output x, DType t) { return x.dtype() == t ? x : ops::cast(x, t); }
 
-/// Keras's reduce_to_samplewise_values: the mean over every axis but the first.
-Output samplewise(Output v) {
+/// Keras's reduce_to_samplewise_values: the mean over every axis but the first (the sum for
+/// the counts of the ratio metrics).
+Output samplewise(Output v, bool sum = false) {
   const int r = v.shape().rank();
   if (r <= 1) return v;
   std::vector<int64_t> axes;
   for (int i = 1; i < r; ++i) axes.push_back(i);
-  return ops::reduce_mean(v, axes);
+  return sum ? ops::reduce_sum(v, axes) : ops::reduce_mean(v, axes);
 }
 
 std::string or_default(const std::string& n, const char* d) { return n.empty() ? d : n; }
@@ -127,36 +128,20 @@ Output MeanAbsoluteError::call(Output y_true, Output y_pred) const {
   return samplewise(losses::mean_absolute_error(y_true, y_pred));
 }
 
-namespace {
-// 1 where a prediction is positive (y_pred > threshold), per element.
-Output positives(Output y_pred, double threshold) {
-  return ops::cast(ops::greater(y_pred, ops::scalar(y_pred.graph(), threshold, y_pred.dtype())),
+TruePositivesRatio::TruePositivesRatio(const ThresholdMetricOptions& o, const char* default_name)
+    : Metric(or_default(o.name, default_name), "up"), threshold_(o.threshold) {}
+Output TruePositivesRatio::predicted_positive(Output y_pred) const {
+  return ops::cast(ops::greater(y_pred, ops::scalar(y_pred.graph(), threshold_, y_pred.dtype())),
                    y_pred.dtype());
 }
-Output per_sample_sum(Output t) {
-  const int r = t.shape().rank();
-  if (r <= 1) return t;
-  std::vector<int64_t> axes;
-  for (int i = 1; i < r; ++i) axes.push_back(i);
-  return ops::reduce_sum(t, axes);
-}
-}  // namespace
-
-Precision::Precision(Options o)
-    : Metric(or_default(o.name, "precision"), "up"), threshold_(o.threshold) {}
-// Per sample: true positives summed over its elements; the denominator predicted positives.
-Output Precision::call(Output y_true, Output y_pred) const {
-  return per_sample_sum(positives(y_pred, threshold_) * ops::cast(y_true, y_pred.dtype()));
+Output TruePositivesRatio::call(Output y_true, Output y_pred) const {
+  return samplewise(predicted_positive(y_pred) * ops::cast(y_true, y_pred.dtype()), true);
 }
 Output Precision::denominator(Output, Output y_pred) const {
-  return per_sample_sum(positives(y_pred, threshold_));
-}
-Recall::Recall(Options o) : Metric(or_default(o.name, "recall"), "up"), threshold_(o.threshold) {}
-Output Recall::call(Output y_true, Output y_pred) const {
-  return per_sample_sum(positives(y_pred, threshold_) * ops::cast(y_true, y_pred.dtype()));
+  return samplewise(predicted_positive(y_pred), true);
 }
 Output Recall::denominator(Output y_true, Output y_pred) const {
-  return per_sample_sum(ops::cast(y_true, y_pred.dtype()));
+  return samplewise(ops::cast(y_true, y_pred.dtype()), true);
 }
 
 // ---- names ----

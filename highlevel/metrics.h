@@ -114,36 +114,42 @@ class MeanAbsoluteError : public Metric {
   Output call(Output y_true, Output y_pred) const override;
 };
 
-/// keras.metrics.Precision(thresholds=0.5): true positives / predicted positives over every
-/// element seen in the epoch, a prediction being positive when y_pred > threshold.
-class Precision : public Metric {
+struct ThresholdMetricOptions {
+  std::string name = {};
+  double threshold = 0.5;  ///< a prediction is positive when y_pred > threshold
+};
+
+/// The shared part of Precision and Recall: per sample, the true positives summed over its
+/// elements; each divides by its own denominator.
+class TruePositivesRatio : public Metric {
  public:
-  struct Options {
-    std::string name = {};
-    double threshold = 0.5;
-  };
-  explicit Precision(Options o);
-  Precision() : Precision(Options{}) {}
   Output call(Output y_true, Output y_pred) const override;
-  Output denominator(Output y_true, Output y_pred) const override;
+
+ protected:
+  TruePositivesRatio(const ThresholdMetricOptions& o, const char* default_name);
+  /// 1 where y_pred > threshold, per element.
+  Output predicted_positive(Output y_pred) const;
 
  private:
   double threshold_;
 };
-/// keras.metrics.Recall(thresholds=0.5): true positives / actual positives over the epoch.
-class Recall : public Metric {
- public:
-  struct Options {
-    std::string name = {};
-    double threshold = 0.5;
-  };
-  explicit Recall(Options o);
-  Recall() : Recall(Options{}) {}
-  Output call(Output y_true, Output y_pred) const override;
-  Output denominator(Output y_true, Output y_pred) const override;
 
- private:
-  double threshold_;
+/// keras.metrics.Precision(thresholds=0.5): true positives / predicted positives over every
+/// element seen in the epoch.
+class Precision : public TruePositivesRatio {
+ public:
+  using Options = ThresholdMetricOptions;
+  explicit Precision(Options o) : TruePositivesRatio(o, "precision") {}
+  Precision() : Precision(Options{}) {}
+  Output denominator(Output y_true, Output y_pred) const override;
+};
+/// keras.metrics.Recall(thresholds=0.5): true positives / actual positives over the epoch.
+class Recall : public TruePositivesRatio {
+ public:
+  using Options = ThresholdMetricOptions;
+  explicit Recall(Options o) : TruePositivesRatio(o, "recall") {}
+  Recall() : Recall(Options{}) {}
+  Output denominator(Output y_true, Output y_pred) const override;
 };
 
 /// A metric by name ("accuracy", "acc", "binary_accuracy", "categorical_accuracy",

@@ -149,12 +149,10 @@ std::pair<double, double> train_graph_tier(const Args& a, const dl::data::ImageD
 }
 
 // The report's Keras program.
-std::pair<double, double> train_keras_tier(const Args& a, const std::string& dir) {
+std::pair<double, double> train_keras_tier(const Args& a, const dl::data::ImageDataset& images) {
   namespace keras = dl::keras;
   using namespace keras::layers;
   keras::utils::set_random_seed(0);
-  dl::data::ImageDataset images = dl::data::image_dataset_from_directory(
-      dir, {.image_size = {kSide, kSide}, .batch_size = a.batch, .seed = 7});
   const auto classes = static_cast<int64_t>(images.class_names.size());
   // The report scales in its input function; here a map over the batches.
   const dl::data::Dataset scaled = images.dataset.map(
@@ -199,12 +197,14 @@ std::pair<double, double> train_keras_tier(const Args& a, const std::string& dir
 
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
+  // One index of the folder: its file list feeds the graph tier's own pipeline, its (shuffled,
+  // batched, prefetched) dataset the Keras tier.
   const dl::data::ImageDataset files = dl::data::image_dataset_from_directory(
       a.dir, {.image_size = {kSide, kSide}, .batch_size = a.batch, .seed = 7});
   std::printf("%zu images in %zu classes from %s\n", files.file_paths.size(),
               files.class_names.size(), a.dir.c_str());
   const auto [g_first, g_last] = train_graph_tier(a, files);
-  const auto [k_first, k_last] = train_keras_tier(a, a.dir);
+  const auto [k_first, k_last] = train_keras_tier(a, files);
   const bool finite = std::isfinite(g_first) && std::isfinite(g_last) && std::isfinite(k_first) &&
                       std::isfinite(k_last);
   // With two or more epochs the Keras program's epoch loss must fall (the TF1 program's loss,

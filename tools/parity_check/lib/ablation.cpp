@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "dl/graph/ops/state_ops.h"
@@ -91,6 +92,12 @@ Instance build_variant(const Case& c, int64_t seed, const std::vector<std::strin
   if (need_a) al = align(a.program, sa, b, sb);
   Graph& g = *b.graph;
 
+  // A's data recipe, built once for every data swap (building A can be a whole Keras model).
+  std::optional<DataRecipe> a_data;
+  auto a_recipe = [&]() -> const DataRecipe& {
+    if (!a_data) a_data = need_a ? a.program.data : c.a({.seed = seed}).data;
+    return *a_data;
+  };
   bool rebuild = false;
   OptimizerFacts facts = ctx.b_optimizer;
   bool all_vars = false;
@@ -151,17 +158,17 @@ Instance build_variant(const Case& c, int64_t seed, const std::vector<std::strin
           rebuild = true;
         }
       } else if (s == "data.batch_size") {
-        b.data.batch_size = c.a({.seed = seed}).data.batch_size;
+        b.data.batch_size = a_recipe().batch_size;
       } else if (s == "data.shuffle") {
-        b.data.shuffle = c.a({.seed = seed}).data.shuffle;
+        b.data.shuffle = a_recipe().shuffle;
       } else if (s == "data.order") {
-        b.data.shuffle_seed = c.a({.seed = seed}).data.shuffle_seed;
+        b.data.shuffle_seed = a_recipe().shuffle_seed;
       } else if (s == "data.partial_batch") {
-        b.data.keep_partial_batch = c.a({.seed = seed}).data.keep_partial_batch;
+        b.data.keep_partial_batch = a_recipe().keep_partial_batch;
       } else if (s == "data.validation_split") {
-        b.data.validation_split = c.a({.seed = seed}).data.validation_split;
+        b.data.validation_split = a_recipe().validation_split;
       } else if (s == "data.scale") {
-        b.data.scale = c.a({.seed = seed}).data.scale;
+        b.data.scale = a_recipe().scale;
       } else if (s == "mode.eval") {
         if (ctx.eval_flag) {
           b.flag_eval_value = ctx.eval_flag;

@@ -37,11 +37,11 @@ std::shared_ptr<train::Optimizer> optimizer(const ExampleSpec& s) {
   throw InvalidArgument("example: unknown optimizer '" + s.optimizer + "'");
 }
 
-// Batch normalization over [N, C] whose train/eval behaviour a bool flag selects; the moving
-// averages' updates go to UPDATE_OPS (as tf.layers.batch_normalization(training=flag) does).
-Output batch_norm_with_flag(Graph& g, Output h, Output flag) {
-  NameScope scope(g, "batch_norm");
-  const int64_t c = h.shape().dim(1);
+}  // namespace
+
+Output batch_norm_with_flag(Graph& g, Output h, Output flag, const std::string& name) {
+  NameScope scope(g, name);
+  const int64_t c = h.shape().dim(h.shape().rank() - 1);
   Variable gamma(ops::ones(g, Shape({c})), {.name = "gamma"});
   Variable beta(ops::zeros(g, Shape({c})), {.name = "beta"});
   Variable mean(ops::zeros(g, Shape({c})), {.trainable = false, .name = "moving_mean"});
@@ -55,8 +55,6 @@ Output batch_norm_with_flag(Graph& g, Output h, Output flag) {
                       var.assign_sub((var.value() - t.batch_variance) * decay).node);
   return ops::where(flag, t.y, i.y);
 }
-
-}  // namespace
 
 TrainingProgram build_example(const ExampleSpec& s, const BuildOptions& opts) {
   ProgramBuilder b(s.name, opts.seed);

@@ -53,6 +53,13 @@ struct ExampleSpec {
 /// SAME, flatten, dense 16 relu, dense 10; sparse softmax cross-entropy (mean), Adam(0.001),
 /// batch 128. `kernel_stddev` is the stddev of every kernel's random_normal initializer: 0.05
 /// as Keras' 'random_normal', 1.0 as TF1's tf.random_normal.
+/// Batch normalization over the last axis whose train/eval behaviour a boolean flag selects
+/// (Keras 2's in_train_phase, tf.layers.batch_normalization(training=flag)); the moving
+/// averages' updates (momentum 0.99) go to UPDATE_OPS, which only a train step that asks for
+/// them runs.
+Output batch_norm_with_flag(Graph& g, Output h, Output flag,
+                            const std::string& name = "batch_norm");
+
 TrainingProgram build_cnn_example(const std::string& name, double kernel_stddev,
                                   const BuildOptions& opts);
 

@@ -326,10 +326,13 @@ Profile profile_program(TrainingProgram& p, Session& s, const Dataset& d) {
   if (!os.applies.empty()) {
     const ApplyInfo& a0 = os.applies[0];
     for (const auto& [name, t] : a0.hypers) {
+      // State the train step updates (Adam's beta powers) is reported with the slots; a
+      // variable it only reads (Keras's learning rate) is a hyperparameter: its current value.
       const Node* var = resolve_variable(t);
-      if (var && name != "learning_rate") {
-        // State such as Adam's beta powers: reported with the slots. (A learning rate held in
-        // a variable, as Keras's, is a hyperparameter: its current value.)
+      const bool state = var && std::any_of(pr.structure.updates.updated.begin(),
+                                            pr.structure.updates.updated.end(),
+                                            [&](const Variable& u) { return u.op() == var; });
+      if (state) {
         if (s.is_initialized(var)) {
           pr.optimizer.slot_init.emplace_back(name, stats_of(s.variable_value(var)).mean);
         }

@@ -20,6 +20,7 @@
 #include "dl/graph/train/gradient_descent.h"
 #include "dl/graph/train/momentum.h"
 #include "dl/highlevel/keras.h"
+#include "dl/tools/parity_check/lib/examples.h"
 #include "dl/tools/parity_check/lib/keras_program.h"
 
 namespace dl::parity {
@@ -302,24 +303,6 @@ TrainingProgram seed002_keras(const BuildOptions& o) {
       {.batch_size = 32, .scale = 1.0 / 255.0, .shuffle_seed = static_cast<uint64_t>(o.seed)});
 }
 
-// Batch normalisation whose mode a learning-phase flag selects (Keras 2's in_train_phase); the
-// moving-average updates are update ops that only a train step that asks for them runs.
-Output bn_with_phase(Graph& g, Output h, Output phase, const std::string& name) {
-  NameScope scope(g, name);
-  const int64_t c = h.shape().dim(h.shape().rank() - 1);
-  Variable gamma(ops::ones(g, Shape({c})), {.name = "gamma"});
-  Variable beta(ops::zeros(g, Shape({c})), {.name = "beta"});
-  Variable mean(ops::zeros(g, Shape({c})), {.trainable = false, .name = "moving_mean"});
-  Variable var(ops::ones(g, Shape({c})), {.trainable = false, .name = "moving_variance"});
-  auto t = nn::fused_batch_norm(h, gamma, beta, {}, {}, 1e-3, true, "train");
-  auto i = nn::fused_batch_norm(h, gamma, beta, mean, var, 1e-3, false, "inference");
-  g.add_to_collection(GraphKeys::UPDATE_OPS,
-                      mean.assign_sub((mean.value() - t.batch_mean) * 0.01).node);
-  g.add_to_collection(GraphKeys::UPDATE_OPS,
-                      var.assign_sub((var.value() - t.batch_variance) * 0.01).node);
-  return ops::where(phase, t.y, i.y);
-}
-
 TrainingProgram seed002_graph(const BuildOptions& o) {
   ProgramBuilder b("TF1: training_op = MomentumOptimizer.minimize(loss), learning_phase 1/0",
                    o.seed);
@@ -331,7 +314,7 @@ TrainingProgram seed002_graph(const BuildOptions& o) {
   int k = 0;
   for (int64_t filters : {16, 32}) {
     h = layers::conv2d(h, filters, {3}, {.padding = "same"});
-    h = nn::relu(bn_with_phase(g, h, phase, "batch_normalization_" + std::to_string(++k)));
+    h = nn::relu(batch_norm_with_flag(g, h, phase, "batch_normalization_" + std::to_string(++k)));
     h = layers::max_pooling2d(h, {2}, {2});
   }
   h = ops::reduce_mean(h, {1, 2});
