@@ -48,6 +48,21 @@ Output flatten_classes(Output y_pred) {
 Metric::Metric(std::string name, std::string direction)
     : name_(std::move(name)), direction_(std::move(direction)) {}
 
+Output Metric::call(Output, Output) const {
+  throw Unimplemented(str_cat("metric \"", name_,
+                              "\" has no per-sample values: it is computed from a state summed "
+                              "over the epoch (batch_state() and result())"));
+}
+Output Metric::batch_state(Output, Output) const {
+  throw Unimplemented(str_cat("metric \"", name_,
+                              "\" has no batch state: it is a mean or ratio of per-sample values "
+                              "(call())"));
+}
+double Metric::result(const std::vector<double>&) const {
+  throw Unimplemented(str_cat("metric \"", name_,
+                              "\" has no state to compute a result from (has_state() is false)"));
+}
+
 BinaryAccuracy::BinaryAccuracy(Options o)
     : Metric(or_default(o.name, "binary_accuracy"), "up"), threshold_(o.threshold) {}
 
@@ -176,6 +191,8 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"Precision", [] { return std::make_shared<Precision>(); }},
       {"recall", [] { return std::make_shared<Recall>(); }},
       {"Recall", [] { return std::make_shared<Recall>(); }},
+      {"auc", [] { return std::make_shared<AUC>(); }},
+      {"AUC", [] { return std::make_shared<AUC>(); }},
   };
   return t;
 }

@@ -212,10 +212,15 @@ struct TrainingGraph {
     std::string name;       ///< the log name ("accuracy", "dense_1_accuracy")
     std::string direction;  ///< "up" or "down"
     Output train_sum;       ///< sum over the batch of the per-sample values (training mode)
-    Output eval_sum;        ///< the same on the inference outputs
+    Output eval_sum;        ///< the same on the inference outputs (both empty: a state metric)
     /// A ratio metric's denominators summed over the batch (empty: the batch size counts).
     Output train_count = {};
     Output eval_count = {};
+    /// A state metric's (AUC) batch state, a 1-D vector summed element-wise over the batches;
+    /// the value is metric->result(summed state). train_sum and eval_sum are empty for it.
+    Output train_state = {};
+    Output eval_state = {};
+    std::shared_ptr<const metrics::Metric> metric = {};  ///< the metric itself
   };
   std::vector<MetricNodes> metrics = {};
   std::vector<Variable> trainable_variables = {};

@@ -79,14 +79,23 @@ Tensor take_rows(const Tensor& t, const std::vector<int64_t>* idx, int64_t begin
   return out;
 }
 
-/// Running means of the logs (Keras's stateful Mean metrics): total / count.
+/// Running means of the logs (Keras's stateful Mean metrics): total / count; for a state
+/// metric's column (AUC), the element-wise sum of its batch states and the metric's result.
 struct Running {
   std::vector<double> total, count;
-  void reset(size_t n) {
+  std::vector<std::vector<double>> state;
+  std::vector<std::shared_ptr<const metrics::Metric>> state_metrics;  // per column, or null
+  void reset(size_t n, const std::vector<std::shared_ptr<const metrics::Metric>>& stateful) {
     total.assign(n, 0.0);
     count.assign(n, 0.0);
+    state.assign(n, {});
+    state_metrics = stateful;
+    state_metrics.resize(n);
   }
-  double result(size_t i) const { return count[i] == 0 ? 0.0 : total[i] / count[i]; }
+  double result(size_t i) const {
+    if (state_metrics[i]) return state_metrics[i]->result(state[i]);
+    return count[i] == 0 ? 0.0 : total[i] / count[i];
+  }
 };
 
 /// A uniformly random permutation of 0..n-1 (Fisher-Yates on a 64-bit Mersenne twister, with
@@ -286,7 +295,8 @@ void Model::build_training_graph(bool weighted) {
   // The loss and metric ops on a set of outputs (training or inference mode).
   auto build_heads = [&](const std::vector<Output>& outs, const char* scope_name,
                          std::vector<Output>& out_losses, Output& total,
-                         std::vector<Output>& metric_sums, std::vector<Output>& metric_counts) {
+                         std::vector<Output>& metric_sums, std::vector<Output>& metric_counts,
+                         std::vector<Output>& metric_states) {
     NameScope scope(g, scope_name);
     std::vector<Output> terms;
     for (size_t i = 0; i < n_out; ++i) {
@@ -307,6 +317,13 @@ void Model::build_training_graph(bool weighted) {
     total = terms.size() == 1 ? terms[0] : ops::add_n(terms);
     for (const auto& u : uses) {
       NameScope ms(g, u.metric->name());
+      if (u.metric->has_state()) {
+        metric_sums.push_back(Output{});
+        metric_counts.push_back(Output{});
+        metric_states.push_back(u.metric->batch_state(targets[u.output], outs[u.output]));
+        continue;
+      }
+      metric_states.push_back(Output{});
       Output values = u.metric->call(targets[u.output], outs[u.output]);
       metric_sums.push_back(ops::reduce_sum(values));
       const Output den = u.metric->denominator(targets[u.output], outs[u.output]);
@@ -314,21 +331,23 @@ void Model::build_training_graph(bool weighted) {
     }
   };
 
-  std::vector<Output> train_sums, eval_sums, train_counts, eval_counts;
-  build_heads(tg.train_outputs, "loss", tg.output_losses, tg.loss, train_sums, train_counts);
+  std::vector<Output> train_sums, eval_sums, train_counts, eval_counts, train_states, eval_states;
+  build_heads(tg.train_outputs, "loss", tg.output_losses, tg.loss, train_sums, train_counts,
+              train_states);
   if (tg.train_outputs == tg.outputs) {
     tg.eval_loss = tg.loss;
     tg.eval_output_losses = tg.output_losses;
     eval_sums = train_sums;
     eval_counts = train_counts;
+    eval_states = train_states;
   } else {
     build_heads(tg.outputs, "eval_loss", tg.eval_output_losses, tg.eval_loss, eval_sums,
-                eval_counts);
+                eval_counts, eval_states);
   }
   for (size_t k = 0; k < uses.size(); ++k) {
-    tg.metrics.push_back(TrainingGraph::MetricNodes{uses[k].log_name, uses[k].metric->direction(),
-                                                    train_sums[k], eval_sums[k], train_counts[k],
-                                                    eval_counts[k]});
+    tg.metrics.push_back(TrainingGraph::MetricNodes{
+        uses[k].log_name, uses[k].metric->direction(), train_sums[k], eval_sums[k], train_counts[k],
+        eval_counts[k], train_states[k], eval_states[k], uses[k].metric});
   }
 
   // Gradients and the optimizer.
@@ -367,9 +386,12 @@ void Model::build_training_graph(bool weighted) {
       eval_fetch.push_back(tg.eval_output_losses[i]);
     }
   }
+  // A state metric's column fetches its batch state vector in place of a sum.
+  c.state_metrics.assign(train_fetch.size(), nullptr);
   for (const auto& m : tg.metrics) {
-    train_fetch.push_back(m.train_sum);
-    eval_fetch.push_back(m.eval_sum);
+    c.state_metrics.push_back(m.train_state ? m.metric : nullptr);
+    train_fetch.push_back(m.train_state ? m.train_state : m.train_sum);
+    eval_fetch.push_back(m.eval_state ? m.eval_state : m.eval_sum);
   }
   // Ratio metrics' denominators come after every log column; count_of maps a column to its
   // denominator's position in the fetches (-1: the batch size counts).
@@ -657,11 +679,20 @@ double batch_count(const std::vector<Tensor>& outs, const std::vector<int>& coun
 }
 
 /// Adds one batch's fetched values to the running means: outs[0] is the loss, then per-output
-/// losses (means over the batch), then metric sums over the batch, then the denominators of
-/// ratio metrics (count_of).
+/// losses (means over the batch), then metric sums over the batch (a state metric's batch
+/// state), then the denominators of ratio metrics (count_of).
 void accumulate(Running& r, const std::vector<Tensor>& outs, size_t num_losses,
                 const std::vector<int>& count_of, int64_t m) {
   for (size_t i = 0; i < count_of.size(); ++i) {
+    if (r.state_metrics[i]) {
+      const Tensor& t = outs[i];
+      std::vector<double>& st = r.state[i];
+      if (st.empty()) st.assign(static_cast<size_t>(t.num_elements()), 0.0);
+      DL_CHECK(static_cast<int64_t>(st.size()) == t.num_elements(), "metric state of ",
+               t.num_elements(), " values, but ", st.size(), " accumulated");
+      for (int64_t k = 0; k < t.num_elements(); ++k) st[static_cast<size_t>(k)] += t.value_at(k);
+      continue;
+    }
     const double v = outs[i].value_at(0);
     if (i < 1 + num_losses) {
       r.total[i] += v * double(m);
@@ -939,7 +970,7 @@ callbacks::History Model::fit_loop(Feeder& train, Feeder* val, int epochs, int i
   Logs epoch_logs;
   std::vector<Tensor> feeds;
   for (int epoch = initial_epoch; epoch < epochs; ++epoch) {
-    running.reset(c.names.size());
+    running.reset(c.names.size(), c.state_metrics);
     Logs begin_logs;
     list.each([&](callbacks::Callback& cb) { cb.on_epoch_begin(epoch, begin_logs); });
     train.begin_epoch();
@@ -958,8 +989,16 @@ callbacks::History Model::fit_loop(Feeder& train, Feeder* val, int epochs, int i
       std::vector<Tensor> outs = variant.train(feeds);
       accumulate(running, outs, c.num_output_losses, c.count_of, m);
       if (profile_ == Profile::keras2) {
-        // Keras 2 hands the callbacks this batch's values (BaseLogger averages them).
+        // Keras 2 hands the callbacks this batch's values (BaseLogger averages them); a state
+        // metric's is its result on this batch's state alone, as for the ratio metrics.
         for (size_t i = 0; i < c.names.size(); ++i) {
+          if (c.state_metrics[i]) {
+            std::vector<double> st(static_cast<size_t>(outs[i].num_elements()));
+            for (size_t k = 0; k < st.size(); ++k)
+              st[k] = outs[i].value_at(static_cast<int64_t>(k));
+            batch_logs.set(c.names[i], c.state_metrics[i]->result(st));
+            continue;
+          }
           const double v = outs[i].value_at(0);
           const double n = batch_count(outs, c.count_of, i, m);
           batch_logs.set(c.names[i], i < 1 + c.num_output_losses ? v : (n == 0 ? 0.0 : v / n));
@@ -996,7 +1035,7 @@ Logs Model::run_evaluation(Feeder& data,
                            const std::vector<std::shared_ptr<callbacks::Callback>>& cbs) {
   Compiled& c = *compiled_;
   Running running;
-  running.reset(c.names.size());
+  running.reset(c.names.size(), c.state_metrics);
   Logs logs;
   for (auto& cb : cbs) cb->on_test_begin(logs);
   data.begin_epoch();
@@ -1188,7 +1227,7 @@ std::vector<double> Model::train_on_batch(const Data& x, const Data& y, BatchOpt
   Compiled::Variant& v = weighted ? c.weighted : c.plain;
   std::vector<Tensor> outs = v.train(batch_feeds(f.x, f.y, f.sample_weight, nullptr, 0, f.n));
   Running r;
-  r.reset(c.names.size());
+  r.reset(c.names.size(), c.state_metrics);
   accumulate(r, outs, c.num_output_losses, c.count_of, f.n);
   std::vector<double> out;
   for (size_t i = 0; i < c.names.size(); ++i) out.push_back(r.result(i));
@@ -1208,7 +1247,7 @@ std::vector<double> Model::test_on_batch(const Data& x, const Data& y, BatchOpti
   Compiled::Variant& v = weighted ? c.weighted : c.plain;
   std::vector<Tensor> outs = v.eval(batch_feeds(f.x, f.y, f.sample_weight, nullptr, 0, f.n));
   Running r;
-  r.reset(c.names.size());
+  r.reset(c.names.size(), c.state_metrics);
   accumulate(r, outs, c.num_output_losses, c.count_of, f.n);
   std::vector<double> out;
   for (size_t i = 0; i < c.names.size(); ++i) out.push_back(r.result(i));

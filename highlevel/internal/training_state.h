@@ -37,6 +37,9 @@ struct Model::Compiled {
   /// Per log column: the fetch position of its ratio metric's denominator, or -1 (the batch
   /// size counts). The fetches hold the log columns first, then these denominators.
   std::vector<int> count_of;
+  /// Per log column: the state metric (AUC) whose batch state the column's fetch holds (a
+  /// vector, summed over the batches; the value is its result()), or null.
+  std::vector<std::shared_ptr<const metrics::Metric>> state_metrics;
 };
 
 struct Model::Feeds {

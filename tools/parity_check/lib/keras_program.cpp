@@ -95,6 +95,9 @@ TrainingProgram keras_program(const std::string& name, std::shared_ptr<keras::Mo
   p.train_fetches = {tg.loss};
   p.eval_fetches = {tg.eval_loss ? tg.eval_loss : tg.loss};
   for (const auto& m : tg.metrics) {
+    // A state metric (AUC) has no per-batch scalar to probe or compare: its value comes from
+    // counts summed over the epoch outside the graph.
+    if (m.train_state) continue;
     // A ratio metric (precision, recall) divides by its own denominators.
     auto ratio = [&](Output sum, Output count) {
       return sum / ops::maximum(count, ops::scalar(g, 1e-30, count.dtype()));

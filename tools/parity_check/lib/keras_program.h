@@ -22,14 +22,15 @@ struct KerasFit {
 };
 
 /// The program model.fit runs for `model` (compiled): inputs and targets as fit feeds them,
-/// the training loss and metrics (batch means of Keras's per-sample values) as the train step
-/// fetches them, the inference-mode loss and metrics as evaluate() computes them, the train op
-/// with the layers' update ops, and the optimizer's hyperparameter variables. Where a layer
-/// behaves differently in training (Dropout, BatchNormalization), the program's predictions
-/// select between the training and inference outputs with a boolean learning-phase
-/// placeholder (Keras 2's K.learning_phase()), fed 1 in train steps and 0 in evaluation.
-/// Keeps the model and its backend context alive. Throws InvalidArgument for a model with
-/// several inputs or outputs, or a loss the trainer cannot feed.
+/// the training loss and metrics (batch means of Keras's per-sample values, batch ratios of
+/// ratio metrics; state metrics such as AUC, computed from counts summed over the epoch, are
+/// left out) as the train step fetches them, the inference-mode loss and metrics as evaluate()
+/// computes them, the train op with the layers' update ops, and the optimizer's hyperparameter
+/// variables. Where a layer behaves differently in training (Dropout, BatchNormalization), the
+/// program's predictions select between the training and inference outputs with a boolean
+/// learning-phase placeholder (Keras 2's K.learning_phase()), fed 1 in train steps and 0 in
+/// evaluation. Keeps the model and its backend context alive. Throws InvalidArgument for a model
+/// with several inputs or outputs, or a loss the trainer cannot feed.
 TrainingProgram keras_program(const std::string& name, std::shared_ptr<keras::Model> model,
                               const KerasFit& fit = {});
 
