@@ -45,6 +45,7 @@ class Constant : public Initializer {
   explicit Constant(double value = 0.0) : value_(value) {}
   Output operator()(Graph& g, const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "Constant"; }
+  double value() const { return value_; }
 
  private:
   double value_;
@@ -70,6 +71,7 @@ class RandomNormal : public Initializer {
   explicit RandomNormal(RandomNormalOptions o = {}) : o_(o) {}
   Output operator()(Graph& g, const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "RandomNormal"; }
+  const RandomNormalOptions& options() const { return o_; }
 
  private:
   RandomNormalOptions o_;
@@ -80,6 +82,7 @@ class TruncatedNormal : public Initializer {
   explicit TruncatedNormal(RandomNormalOptions o = {}) : o_(o) {}
   Output operator()(Graph& g, const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "TruncatedNormal"; }
+  const RandomNormalOptions& options() const { return o_; }
 
  private:
   RandomNormalOptions o_;
@@ -95,6 +98,7 @@ class RandomUniform : public Initializer {
   explicit RandomUniform(RandomUniformOptions o = {}) : o_(o) {}
   Output operator()(Graph& g, const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "RandomUniform"; }
+  const RandomUniformOptions& options() const { return o_; }
 
  private:
   RandomUniformOptions o_;
@@ -114,6 +118,7 @@ class VarianceScaling : public Initializer {
   explicit VarianceScaling(VarianceScalingOptions o = {});
   Output operator()(Graph& g, const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return class_name_; }
+  const VarianceScalingOptions& options() const { return o_; }
 
  protected:
   VarianceScaling(VarianceScalingOptions o, std::string class_name);

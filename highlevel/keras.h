@@ -15,6 +15,7 @@
 #include "dl/highlevel/losses.h"
 #include "dl/highlevel/metrics.h"
 #include "dl/highlevel/model.h"
+#include "dl/highlevel/model_config.h"
 #include "dl/highlevel/optimizers.h"
 #include "dl/highlevel/progbar.h"
 #include "dl/highlevel/regularizers.h"

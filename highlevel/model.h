@@ -284,6 +284,13 @@ class Model {
   std::string summary(SummaryOptions options = {}) const;
   /// Prints summary() to stdout.
   void print_summary(SummaryOptions options = {}) const;
+  /// model.to_json(): the Keras 3 config of the model (architecture and layer configs, as Keras
+  /// 3.15 writes them), which Keras 3's keras.models.model_from_json reads; `indent` < 0 writes
+  /// one line. No compile_config is written: the model comes back uncompiled (compile it
+  /// again); models::model_from_json reads Keras's compile_config. Throws InvalidArgument naming
+  /// the layer when part of the model has no Keras config (a custom activation, an initializer
+  /// given as a value).
+  std::string to_json(int indent = -1) const;
 
   // ---- inference on graph tensors ----
   /// Emits the model's layers on `inputs` (one per model input) and returns the outputs;

@@ -60,6 +60,7 @@ class RegularizerArg {
   explicit operator bool() const { return p_ != nullptr; }
   const Regularizer& operator*() const { return *p_; }
   const Regularizer* operator->() const { return p_.get(); }
+  const Regularizer* get() const { return p_.get(); }
 
  private:
   std::shared_ptr<const Regularizer> p_;

@@ -37,6 +37,11 @@ class ConvImpl : public Layer {
   const Variable& kernel() const { return kernel_; }
   const Variable& bias() const { return bias_; }
   int64_t filters() const { return filters_; }
+  int rank() const { return rank_; }
+  const std::vector<int64_t>& kernel_size() const { return kernel_size_; }
+  const std::vector<int64_t>& strides() const { return strides_; }
+  const std::vector<int64_t>& dilation_rate() const { return dilation_; }
+  const ConvOptions& options() const { return o_; }
 
  protected:
   void build(const std::vector<TensorSpec>& inputs) override;
@@ -76,6 +81,11 @@ struct PoolOptions {
 class PoolImpl : public Layer {
  public:
   PoolImpl(int rank, bool max, std::vector<int64_t> pool_size, PoolOptions options);
+  int rank() const { return rank_; }
+  bool is_max() const { return max_; }
+  const std::vector<int64_t>& pool_size() const { return pool_; }
+  const std::vector<int64_t>& strides() const { return strides_; }
+  const PoolOptions& options() const { return o_; }
 
  protected:
   std::vector<Output> call(const std::vector<Output>& inputs, bool training) override;
@@ -123,6 +133,9 @@ struct GlobalPoolOptions {
 class GlobalPoolImpl : public Layer {
  public:
   GlobalPoolImpl(int rank, bool max, GlobalPoolOptions options);
+  int rank() const { return rank_; }
+  bool is_max() const { return max_; }
+  const GlobalPoolOptions& options() const { return o_; }
 
  protected:
   std::vector<Output> call(const std::vector<Output>& inputs, bool training) override;
@@ -165,6 +178,8 @@ class ZeroPadding2DImpl : public Layer {
  public:
   ZeroPadding2DImpl(std::pair<int64_t, int64_t> rows, std::pair<int64_t, int64_t> cols,
                     ZeroPaddingOptions options);
+  std::pair<int64_t, int64_t> rows() const { return rows_; }
+  std::pair<int64_t, int64_t> cols() const { return cols_; }
 
  protected:
   std::vector<Output> call(const std::vector<Output>& inputs, bool training) override;

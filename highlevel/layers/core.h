@@ -96,6 +96,7 @@ struct ReLUOptions {
 class ReLUImpl : public Layer {
  public:
   explicit ReLUImpl(ReLUOptions options);
+  const ReLUOptions& options() const { return o_; }
 
  protected:
   std::vector<Output> call(const std::vector<Output>& inputs, bool training) override;
@@ -131,6 +132,7 @@ class Flatten : public LayerHolder<FlattenImpl> {
 class ReshapeImpl : public Layer {
  public:
   ReshapeImpl(std::vector<int64_t> target_shape, LayerOptions options);
+  const std::vector<int64_t>& target_shape() const { return target_; }
 
  protected:
   std::vector<Output> call(const std::vector<Output>& inputs, bool training) override;
@@ -162,6 +164,7 @@ class DropoutImpl : public Layer {
   DropoutImpl(double rate, DropoutOptions options);
   bool uses_training() const override { return true; }
   double rate() const { return rate_; }
+  const DropoutOptions& options() const { return o_; }
 
  protected:
   std::vector<Output> call(const std::vector<Output>& inputs, bool training) override;

@@ -35,6 +35,7 @@ struct ConcatenateOptions {
 class ConcatenateImpl : public Layer {
  public:
   explicit ConcatenateImpl(ConcatenateOptions options);
+  int64_t axis() const { return axis_; }
   bool takes_list() const override { return true; }
 
  protected:

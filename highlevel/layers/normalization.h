@@ -35,6 +35,7 @@ struct BatchNormalizationOptions {
 class BatchNormalizationImpl : public Layer {
  public:
   explicit BatchNormalizationImpl(BatchNormalizationOptions options);
+  const BatchNormalizationOptions& options() const { return o_; }
   bool uses_training() const override { return true; }
 
  protected:
@@ -70,6 +71,9 @@ class EmbeddingImpl : public Layer {
  public:
   EmbeddingImpl(int64_t input_dim, int64_t output_dim, EmbeddingOptions options);
   const Variable& embeddings() const { return embeddings_; }
+  int64_t input_dim() const { return input_dim_; }
+  int64_t output_dim() const { return output_dim_; }
+  const EmbeddingOptions& options() const { return o_; }
 
  protected:
   void build(const std::vector<TensorSpec>& inputs) override;
