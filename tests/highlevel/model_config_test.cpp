@@ -108,6 +108,20 @@ TEST(ModelConfig, ReadsKeras2Configs) {
   }
 }
 
+// Keras 2.2.4 wrote a Sequential's config as the bare list of its layers, the input shape as
+// the first layer's batch_input_shape (this text follows Sequential.get_config and
+// Layer.get_config of Keras 2.2.4's source; that Keras cannot run here).
+TEST(ModelConfig, ReadsKeras224SequentialLists) {
+  backend::clear_session();
+  const std::string text =
+      R"({"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {"name": "dense_1", "trainable": true, "batch_input_shape": [null, 4], "dtype": "float32", "units": 3, "activation": "relu", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}}, {"class_name": "Dropout", "config": {"name": "dropout_1", "trainable": true, "rate": 0.5, "noise_shape": null, "seed": null}}, {"class_name": "Dense", "config": {"name": "dense_2", "trainable": true, "units": 2, "activation": "softmax", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}}], "keras_version": "2.2.4", "backend": "tensorflow"})";
+  auto m = models::model_from_json(text);
+  EXPECT_EQ(m->count_params(), 4 * 3 + 3 + 3 * 2 + 2);
+  EXPECT_EQ(m->get_layer("dense_2")->inbound_nodes()[0].outputs[0].shape(), Shape({-1, 2}));
+  EXPECT_EQ(m->get_layer(1)->class_name(), "Dropout");
+  EXPECT_FALSE(m->compiled());
+}
+
 // dl's to_json of a model read from Keras's config is Keras's config, less compile_config
 // (dl writes the architecture only; see docs/keras_tier.md).
 TEST(ModelConfig, WritesWhatKeras3Writes) {
