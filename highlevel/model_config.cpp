@@ -584,7 +584,7 @@ metrics::MetricArg metric_of(const Json& j) {
   return metrics::MetricArg(std::shared_ptr<const metrics::Metric>(m));
 }
 
-void compile_from_config(Model& m, const Json& cc) {
+void compile_from(Model& m, const Json& cc) {
   CompileOptions o;
   if (cc.contains("optimizer") && !cc["optimizer"].is_null())
     o.optimizer = optimizer_of(cc["optimizer"]);
@@ -634,6 +634,17 @@ void compile_from_config(Model& m, const Json& cc) {
 
 }  // namespace
 
+void compile_from_config(Model& model, const std::string& compile_config_json) {
+  Json cc;
+  try {
+    cc = Json::parse(compile_config_json);
+  } catch (const Json::parse_error& e) {
+    bad(str_cat("the compile_config is not JSON: ", e.what()));
+  }
+  if (!cc.is_object()) bad(str_cat("a compile_config must be an object, received ", cc.dump()));
+  compile_from(model, cc);
+}
+
 std::unique_ptr<Model> model_from_json(const std::string& json, ModelFromJsonOptions options) {
   Json model;
   try {
@@ -656,7 +667,7 @@ std::unique_ptr<Model> model_from_json(const std::string& json, ModelFromJsonOpt
   }
   if (options.compile && model.contains("compile_config") && model["compile_config"].is_object() &&
       !model["compile_config"].empty()) {
-    compile_from_config(*m, model["compile_config"]);
+    compile_from(*m, model["compile_config"]);
   }
   return m;
 }

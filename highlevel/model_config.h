@@ -23,4 +23,9 @@ struct ModelFromJsonOptions {
 /// or inbound nodes that name a missing layer.
 std::unique_ptr<Model> model_from_json(const std::string& json, ModelFromJsonOptions options = {});
 
+/// Compiles `model` from a Keras compile_config given as JSON text (what Keras 3 stores under
+/// "compile_config": {"optimizer": ..., "loss": ..., "loss_weights": ..., "metrics": ...}), as
+/// model_from_json does with a config's own. Throws InvalidArgument as model_from_json.
+void compile_from_config(Model& model, const std::string& compile_config_json);
+
 }  // namespace dl::keras::models

@@ -5,9 +5,11 @@
 #include "dl/tools/parity_check/lib/keras_program.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "dl/core/io/fashion_mnist.h"
@@ -22,6 +24,7 @@
 #include "dl/tools/parity_check/lib/ablation.h"
 #include "dl/tools/parity_check/lib/diff.h"
 #include "dl/tools/parity_check/lib/examples.h"
+#include "dl/tools/parity_check/lib/program_io.h"
 #include "dl/tools/parity_check/lib/replay.h"
 #include "dl/tools/parity_check/lib/structure.h"
 
@@ -160,6 +163,88 @@ TEST(SeedCases, Seed004NamesInitializerAndBatchSize) {
   EXPECT_TRUE(has(c, "initializer"));
   EXPECT_TRUE(has(c, "data / batch size"));
   EXPECT_FALSE(has(c, "architecture"));
+}
+
+// The Keras side given as files: the MLP's config (dl's to_json) and a compile_config file,
+// against the same network saved as graph + roles. Equivalent as the pair in code; a compile
+// config with another learning rate is named, and only that.
+std::vector<std::string> file_case_components(const Case& c, bool& bit_identical) {
+  const Dataset d = synthetic_classification(480, 96, 20, 4, 7);
+  Instance a = make_instance(c.a, 0, 1), b = make_instance(c.b, 0, 1);
+  const StaticDiff diff = static_diff(a.program, *a.session, b.program, *b.session, d);
+  std::vector<std::string> out;
+  for (const Finding& f : diff.findings) {
+    if (f.severity == Severity::info) continue;
+    std::cout << "  [" << to_string(f.severity) << "] " << f.component << " / " << f.aspect << "\n";
+    out.push_back(f.component + " / " + f.aspect);
+  }
+  const ReplayResult r = replay(a.program, *a.session, diff.a.structure, b.program, *b.session,
+                                diff.b.structure, diff.alignment, d);
+  bit_identical = r.ran && !r.first_divergence.has_value();
+  return out;
+}
+
+TEST(KerasProgram, KerasConfigFileBesideAGraphFile) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("parity_keras_files_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string graph = (dir / "mlp.graph").string(), roles = (dir / "mlp.roles.json").string();
+  write_program(graph_mlp({.seed = 0}), graph, roles);
+  Tensor kernel;
+  {
+    keras::backend::clear_session();
+    keras::Sequential m;
+    m.add(kl::Dense(16, {.activation = "relu", .input_shape = {20}}));
+    m.add(kl::Dense(4, {.activation = "softmax"}));
+    std::ofstream((dir / "mlp.json").string()) << m.to_json();
+    m.save_weights((dir / "w.h5").string());
+    kernel = m.get_weights()[0];
+  }
+  const std::string cfg = (dir / "mlp.json").string();
+  auto compile_file = [&](const std::string& name, double lr) {
+    const std::string path = (dir / name).string();
+    std::ofstream(path) << R"({"optimizer": {"module": "keras.optimizers", "class_name": "SGD",)"
+                        << R"( "config": {"learning_rate": )" << lr << R"(, "momentum": 0.9}},)"
+                        << R"( "loss": "categorical_crossentropy", "metrics": ["accuracy"]})";
+    return path;
+  };
+  KerasFileOptions k;
+  k.fit.batch_size = 32;
+  const auto [a, b] = program_files_from_args({graph, roles, cfg});
+  EXPECT_EQ(a.graph, graph);
+  EXPECT_EQ(b.keras_config, cfg);
+
+  k.compile_config = compile_file("same.json", 0.05);
+  bool same = false;
+  const auto equal = file_case_components(case_from_files(a, b, "clusters:20:4", k), same);
+  EXPECT_TRUE(equal.empty());
+  EXPECT_TRUE(same);
+
+  k.compile_config = compile_file("lr.json", 0.5);
+  const auto lr = file_case_components(case_from_files(a, b, "clusters:20:4", k), same);
+  EXPECT_TRUE(has(lr, "optimizer / learning_rate"));
+  EXPECT_EQ(lr.size(), 1u);
+  EXPECT_FALSE(same);
+
+  // --keras-weights: every seed starts from the file's weights.
+  k.weights = (dir / "w.h5").string();
+  for (int64_t seed : {0, 3}) {
+    Instance w = make_instance([&](const BuildOptions& o) { return load_keras_program(cfg, k, o); },
+                               seed, 1);
+    EXPECT_TRUE(
+        compare(w.session->variable_value(w.program.trainable[0].op()), kernel).bit_identical);
+  }
+
+  // Without a compile_config the tool cannot know how the model trains, and says so.
+  try {
+    (void)load_keras_program(cfg, {}, {.seed = 0});
+    ADD_FAILURE() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("--keras-compile"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(program_files_from_args({graph, roles}), InvalidArgument);
+  EXPECT_THROW(program_files_from_args({cfg, cfg, cfg}), InvalidArgument);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 //   parity_check run <case> [--seeds 3] [--epochs N] [--json out.json] [--html out.html]
 //                           [--fail-on-gap 0.02] ...
 //   parity_check files A.graph A.roles.json B.graph B.roles.json --data fashion_mnist [...]
+//   parity_check files A.graph A.roles.json model.json --keras-batch-size 64 [...]
 //   parity_check export <case> <dir>
 //
 // Exit status: 0; 1 when --fail-on-gap is given and more of the gap than it allows remains
@@ -65,7 +66,9 @@ int main(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "check one case: static diff, replay, ablation, speed");
   auto* files = app.add_subcommand(
-      "files", "check a pair of programs saved as graph + roles files (docs/parity_check.md)");
+      "files",
+      "check a pair of programs saved as files: graph + roles, or a Keras model config "
+      "(docs/parity_check.md)");
   auto* exp = app.add_subcommand("export", "write a case's two programs as graph + roles files");
   std::string case_name, json_path, html_path, data_spec = "fashion_mnist:2000:500", out_dir;
   std::vector<std::string> file_args;
@@ -75,9 +78,29 @@ int main(int argc, char** argv) {
   double fail_on_gap = -1;
   bool no_ablation = false, no_speed = false, quiet = false, no_progress = false;
   run->add_option("case", case_name, "case name (see `parity_check list`)")->required();
-  files->add_option("files", file_args, "A.graph A.roles.json B.graph B.roles.json")
+  files
+      ->add_option("files", file_args,
+                   "two programs, each X.graph X.roles.json or a Keras model config M.json")
       ->required()
-      ->expected(4);
+      ->expected(2, 4);
+  dl::parity::KerasFileOptions keras_files;
+  bool keras_no_shuffle = false;
+  std::string keras_profile = "keras3";
+  files->add_option("--keras-batch-size", keras_files.fit.batch_size,
+                    "fit(batch_size=) of a Keras config's program");
+  files->add_flag("--keras-no-shuffle", keras_no_shuffle, "fit(shuffle=False)");
+  files->add_option("--keras-validation-split", keras_files.fit.validation_split,
+                    "fit(validation_split=)");
+  files->add_option("--keras-scale", keras_files.fit.scale,
+                    "the scaling applied to the raw rows before fit (1/255: 0.00392156862745098)");
+  files->add_option("--keras-eval-batch-size", keras_files.fit.eval_batch_size,
+                    "evaluate(batch_size=)");
+  files->add_option("--keras-compile", keras_files.compile_config,
+                    "a file with Keras's compile_config as JSON (replaces the config's own)");
+  files->add_option("--keras-weights", keras_files.weights,
+                    "initial weights (.h5 or dl's format) for the Keras programs");
+  files->add_option("--keras-profile", keras_profile, "keras3 or keras2")
+      ->check(CLI::IsMember({"keras3", "keras2"}));
   files->add_option("--data", data_spec,
                     "fashion_mnist[:train[:val]], clusters:features:classes[:train[:val]], "
                     "images:h:w:c:classes[:train[:val]] or sort:size[:train[:val]]");
@@ -127,10 +150,14 @@ int main(int argc, char** argv) {
       fmt::print("wrote {0}/a.graph, {0}/a.roles.json, {0}/b.graph, {0}/b.roles.json\n", out_dir);
       return 0;
     }
-    const dl::parity::Case c =
-        *files ? dl::parity::case_from_files(file_args[0], file_args[1], file_args[2], file_args[3],
-                                             data_spec)
-               : dl::parity::make_case(case_name);
+    keras_files.fit.shuffle = !keras_no_shuffle;
+    keras_files.profile =
+        keras_profile == "keras2" ? dl::keras::Profile::keras2 : dl::keras::Profile::keras3;
+    auto from_files = [&] {
+      const auto [a, b] = dl::parity::program_files_from_args(file_args);
+      return dl::parity::case_from_files(a, b, data_spec, keras_files);
+    };
+    const dl::parity::Case c = *files ? from_files() : dl::parity::make_case(case_name);
     dl::parity::Schedule sch = c.schedule;
     if (epochs > 0) sch.epochs = epochs;
     if (steps_per_epoch >= 0) sch.steps_per_epoch = steps_per_epoch;

@@ -7,6 +7,7 @@
 
 #include "dl/core/io/file_util.h"
 #include "dl/graph/graph_io.h"
+#include "dl/highlevel/model_config.h"
 #include "dl/tools/parity_check/lib/clone.h"
 #include "dl/tools/parity_check/lib/structure.h"
 
@@ -204,16 +205,104 @@ TrainingProgram load_program(const std::string& graph_path, const std::string& r
   return p;
 }
 
+TrainingProgram load_keras_program(const std::string& config_path, const KerasFileOptions& o,
+                                   const BuildOptions& opts) {
+  const std::string text = io::read_file(config_path);
+  keras::backend::clear_session();
+  keras::backend::set_profile(o.profile);
+  keras::utils::set_random_seed(opts.seed);
+  std::shared_ptr<keras::Model> model;
+  try {
+    model = keras::models::model_from_json(text, {.compile = o.compile_config.empty()});
+    if (!o.compile_config.empty()) {
+      keras::models::compile_from_config(*model, io::read_file(o.compile_config));
+    }
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(str_cat(config_path, ": ", e.what()));
+  }
+  if (!model->compiled()) {
+    throw InvalidArgument(
+        str_cat(config_path,
+                ": the Keras config has no compile_config, so parity_check does not know how it is "
+                "trained; give one with --keras-compile FILE (Keras's compile_config as JSON, e.g. "
+                "{\"optimizer\": \"adam\", \"loss\": \"sparse_categorical_crossentropy\", "
+                "\"metrics\": [\"accuracy\"]})"));
+  }
+  KerasFit fit = o.fit;
+  fit.shuffle_seed = static_cast<uint64_t>(opts.seed);
+  std::string name = str_cat("Keras: ", model->name(), " from ", config_path);
+  TrainingProgram p = keras_program(name, model, fit);
+  if (!o.weights.empty()) {
+    // The trainer initialises its own session from the graph; the weights read into the Keras
+    // session are copied into it after that.
+    model->load_weights(o.weights);
+    std::vector<std::pair<Variable, Tensor>> values;
+    const std::vector<Tensor> w = model->get_weights();
+    const std::vector<keras::Weight> vars = model->weights();
+    for (size_t i = 0; i < vars.size(); ++i) values.emplace_back(vars[i].variable, w[i]);
+    p.after_init = [values](Session& s) {
+      for (const auto& [v, t] : values) s.set_variable_value(v.op(), t);
+    };
+    for (const keras::Weight& v : vars) {
+      p.initializer_descriptions.emplace_back(v.variable.name(), "from " + o.weights);
+    }
+  }
+  return p;
+}
+
+std::pair<ProgramFiles, ProgramFiles> program_files_from_args(
+    const std::vector<std::string>& args) {
+  std::vector<ProgramFiles> sides;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    ProgramFiles f;
+    if (a.size() > 6 && a.compare(a.size() - 6, 6, ".graph") == 0) {
+      if (i + 1 >= args.size()) {
+        throw InvalidArgument(str_cat("parity_check files: ", a, " needs its roles file after it"));
+      }
+      f.graph = a;
+      f.roles = args[++i];
+    } else {
+      f.keras_config = a;
+    }
+    sides.push_back(f);
+  }
+  if (sides.size() != 2) {
+    throw InvalidArgument(str_cat(
+        "parity_check files: expected two programs (each \"X.graph X.roles.json\" or a Keras "
+        "model config \"M.json\"), received ",
+        sides.size(), " in ", args.size(), " arguments"));
+  }
+  return {sides[0], sides[1]};
+}
+
+Case case_from_files(const ProgramFiles& a, const ProgramFiles& b, const std::string& data_spec,
+                     const KerasFileOptions& keras) {
+  auto factory = [keras](const ProgramFiles& f) -> ProgramFactory {
+    if (!f.keras_config.empty()) {
+      return [f, keras](const BuildOptions& o) {
+        return load_keras_program(f.keras_config, keras, o);
+      };
+    }
+    return [f](const BuildOptions& o) { return load_program(f.graph, f.roles, o); };
+  };
+  auto label = [](const ProgramFiles& f) {
+    return f.keras_config.empty() ? f.graph : f.keras_config;
+  };
+  Case c;
+  c.name = "files";
+  c.description = label(a) + " against " + label(b);
+  c.a = factory(a);
+  c.b = factory(b);
+  c.data = dataset_from_spec(data_spec);
+  return c;
+}
+
 Case case_from_files(const std::string& a_graph, const std::string& a_roles,
                      const std::string& b_graph, const std::string& b_roles,
                      const std::string& data_spec) {
-  Case c;
-  c.name = "files";
-  c.description = a_graph + " against " + b_graph;
-  c.a = [=](const BuildOptions& o) { return load_program(a_graph, a_roles, o); };
-  c.b = [=](const BuildOptions& o) { return load_program(b_graph, b_roles, o); };
-  c.data = dataset_from_spec(data_spec);
-  return c;
+  return case_from_files(ProgramFiles{a_graph, a_roles, {}}, ProgramFiles{b_graph, b_roles, {}},
+                         data_spec);
 }
 
 std::function<Dataset()> dataset_from_spec(const std::string& spec) {
