@@ -240,17 +240,23 @@ void read_common(Reader& r, Options& o) {
   o.trainable = r.boolean("trainable", true);
 }
 
-std::shared_ptr<Layer> dense(Reader& r, Format) {
-  layers::DenseOptions o;
-  read_common(r, o);
-  o.input_shape = r.input_shape();
-  const int64_t units = r.integer("units");
+/// The activation, bias and kernel / bias settings Dense and the convolutions share.
+template <class Options>
+void read_kernel_and_bias(Reader& r, Options& o) {
   o.activation = r.activation();
   o.use_bias = r.boolean("use_bias", true);
   o.kernel_initializer = r.initializer("kernel_initializer", "glorot_uniform");
   o.bias_initializer = r.initializer("bias_initializer", "zeros");
   o.kernel_regularizer = r.regularizer("kernel_regularizer");
   o.bias_regularizer = r.regularizer("bias_regularizer");
+}
+
+std::shared_ptr<Layer> dense(Reader& r, Format) {
+  layers::DenseOptions o;
+  read_common(r, o);
+  o.input_shape = r.input_shape();
+  const int64_t units = r.integer("units");
+  read_kernel_and_bias(r, o);
   r.finish();
   return layers::Dense(units, std::move(o)).ptr();
 }
@@ -266,12 +272,7 @@ std::shared_ptr<Layer> conv(Reader& r, int rank) {
   r.channels_last();
   o.dilation_rate = r.integers("dilation_rate", {1});
   r.expect("groups", 1, "dl has no grouped convolutions");
-  o.activation = r.activation();
-  o.use_bias = r.boolean("use_bias", true);
-  o.kernel_initializer = r.initializer("kernel_initializer", "glorot_uniform");
-  o.bias_initializer = r.initializer("bias_initializer", "zeros");
-  o.kernel_regularizer = r.regularizer("kernel_regularizer");
-  o.bias_regularizer = r.regularizer("bias_regularizer");
+  read_kernel_and_bias(r, o);
   r.finish();
   return std::make_shared<layers::ConvImpl>(rank, filters, std::move(kernel), std::move(o));
 }
@@ -555,15 +556,19 @@ Json layer_config(const Layer& l) {
   auto init = [&](const char* key, const initializers::InitializerArg& a) {
     c[key] = initializer_config(a, str_cat("layer \"", l.name(), "\" `", key, "`"));
   };
-  if (const auto* d = dynamic_cast<const kl::DenseImpl*>(&l)) {
-    const kl::DenseOptions& o = d->options();
-    c["units"] = d->units();
+  // The activation, bias and kernel / bias settings Dense and the convolutions share.
+  auto kernel_and_bias = [&](const auto& o) {
     c["activation"] = activation_name(o.activation, l);
     c["use_bias"] = o.use_bias;
     init("kernel_initializer", o.kernel_initializer);
     init("bias_initializer", o.bias_initializer);
     c["kernel_regularizer"] = regularizer_config(o.kernel_regularizer);
     c["bias_regularizer"] = regularizer_config(o.bias_regularizer);
+  };
+  if (const auto* d = dynamic_cast<const kl::DenseImpl*>(&l)) {
+    const kl::DenseOptions& o = d->options();
+    c["units"] = d->units();
+    kernel_and_bias(o);
     c["kernel_constraint"] = nullptr;
     c["bias_constraint"] = nullptr;
     c["quantization_config"] = nullptr;
@@ -580,12 +585,7 @@ Json layer_config(const Layer& l) {
     c["data_format"] = "channels_last";
     c["dilation_rate"] = per_axis(o.dilation_rate);
     c["groups"] = 1;
-    c["activation"] = activation_name(o.activation, l);
-    c["use_bias"] = o.use_bias;
-    init("kernel_initializer", o.kernel_initializer);
-    init("bias_initializer", o.bias_initializer);
-    c["kernel_regularizer"] = regularizer_config(o.kernel_regularizer);
-    c["bias_regularizer"] = regularizer_config(o.bias_regularizer);
+    kernel_and_bias(o);
     c["activity_regularizer"] = nullptr;
     c["kernel_constraint"] = nullptr;
     c["bias_constraint"] = nullptr;

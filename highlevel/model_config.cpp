@@ -481,6 +481,14 @@ Options with_weight_decay(const Json& c) {
   return o;
 }
 
+/// beta_1, beta_2 and epsilon of the Adam family (Adam, AdamW, Adamax, Nadam), Keras's defaults.
+template <class Options>
+void adam_moments(const Json& c, Options& o) {
+  o.beta_1 = num(c, "beta_1", 0.9);
+  o.beta_2 = num(c, "beta_2", 0.999);
+  o.epsilon = num(c, "epsilon", 1e-7);
+}
+
 optimizers::OptimizerArg optimizer_of(const Json& j) {
   namespace ko = optimizers;
   if (j.is_string()) return ko::OptimizerArg(j.get<std::string>());
@@ -499,18 +507,14 @@ optimizers::OptimizerArg optimizer_of(const Json& j) {
   }
   if (cls == "Adam") {
     auto o = with_weight_decay<ko::AdamOptions>(c);
-    o.beta_1 = num(c, "beta_1", 0.9);
-    o.beta_2 = num(c, "beta_2", 0.999);
-    o.epsilon = num(c, "epsilon", 1e-7);
+    adam_moments(c, o);
     o.amsgrad = c.value("amsgrad", false);
     return ko::Adam(o);
   }
   if (cls == "AdamW") {
     auto o = optimizer_options<ko::AdamWOptions>(c);
     o.weight_decay = num(c, "weight_decay", 0.004);
-    o.beta_1 = num(c, "beta_1", 0.9);
-    o.beta_2 = num(c, "beta_2", 0.999);
-    o.epsilon = num(c, "epsilon", 1e-7);
+    adam_moments(c, o);
     o.amsgrad = c.value("amsgrad", false);
     return ko::AdamW(o);
   }
@@ -536,16 +540,12 @@ optimizers::OptimizerArg optimizer_of(const Json& j) {
   }
   if (cls == "Adamax") {
     auto o = with_weight_decay<ko::AdamaxOptions>(c);
-    o.beta_1 = num(c, "beta_1", 0.9);
-    o.beta_2 = num(c, "beta_2", 0.999);
-    o.epsilon = num(c, "epsilon", 1e-7);
+    adam_moments(c, o);
     return ko::Adamax(o);
   }
   if (cls == "Nadam") {
     auto o = with_weight_decay<ko::NadamOptions>(c);
-    o.beta_1 = num(c, "beta_1", 0.9);
-    o.beta_2 = num(c, "beta_2", 0.999);
-    o.epsilon = num(c, "epsilon", 1e-7);
+    adam_moments(c, o);
     return ko::Nadam(o);
   }
   bad(str_cat("compile_config: unknown optimizer ", j.dump(),

@@ -686,11 +686,14 @@ void accumulate(Running& r, const std::vector<Tensor>& outs, size_t num_losses,
   for (size_t i = 0; i < count_of.size(); ++i) {
     if (r.state_metrics[i]) {
       const Tensor& t = outs[i];
+      DL_CHECK(t.dtype() == DType::f32, "metric state must be float32 (Metric::batch_state), got ",
+               name(t.dtype()));
       std::vector<double>& st = r.state[i];
       if (st.empty()) st.assign(static_cast<size_t>(t.num_elements()), 0.0);
       DL_CHECK(static_cast<int64_t>(st.size()) == t.num_elements(), "metric state of ",
                t.num_elements(), " values, but ", st.size(), " accumulated");
-      for (int64_t k = 0; k < t.num_elements(); ++k) st[static_cast<size_t>(k)] += t.value_at(k);
+      const float* v = t.data<float>();
+      for (size_t k = 0; k < st.size(); ++k) st[k] += v[k];
       continue;
     }
     const double v = outs[i].value_at(0);
@@ -993,9 +996,8 @@ callbacks::History Model::fit_loop(Feeder& train, Feeder* val, int epochs, int i
         // metric's is its result on this batch's state alone, as for the ratio metrics.
         for (size_t i = 0; i < c.names.size(); ++i) {
           if (c.state_metrics[i]) {
-            std::vector<double> st(static_cast<size_t>(outs[i].num_elements()));
-            for (size_t k = 0; k < st.size(); ++k)
-              st[k] = outs[i].value_at(static_cast<int64_t>(k));
+            const float* v = outs[i].data<float>();
+            const std::vector<double> st(v, v + outs[i].num_elements());
             batch_logs.set(c.names[i], c.state_metrics[i]->result(st));
             continue;
           }

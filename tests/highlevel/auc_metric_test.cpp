@@ -3,8 +3,6 @@
 // evaluate(). Reference values: tests/fixtures/keras/make_auc_fixtures.py.
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "dl/graph/ops/math_ops.h"
 #include "dl/graph/ops/state_ops.h"
 #include "dl/highlevel/keras.h"
@@ -17,11 +15,7 @@ using testing::contains;
 using testing::message_of;
 
 const json& auc_fixtures() {
-  static const json j = [] {
-    std::ifstream f(DL_FIXTURES_DIR "/keras/auc_fixtures.json");
-    if (!f) throw NotFound("cannot open " DL_FIXTURES_DIR "/keras/auc_fixtures.json");
-    return json::parse(f);
-  }();
+  static const json j = testing::load_fixture("auc_fixtures.json");
   return j;
 }
 

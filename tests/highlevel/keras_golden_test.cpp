@@ -543,11 +543,7 @@ namespace {
 using json = nlohmann::json;
 
 const json& ratio_fixtures() {
-  static const json j = [] {
-    std::ifstream f(DL_FIXTURES_DIR "/keras/ratio_metric_fixtures.json");
-    if (!f) throw NotFound("cannot open ratio_metric_fixtures.json");
-    return json::parse(f);
-  }();
+  static const json j = testing::load_fixture("ratio_metric_fixtures.json");
   return j;
 }
 

@@ -16,12 +16,16 @@
 
 namespace dl::keras::testing {
 
+/// tests/fixtures/keras/<file> parsed (each file's script says how it was made).
+inline nlohmann::json load_fixture(const std::string& file) {
+  const std::string path = std::string(DL_FIXTURES_DIR "/keras/") + file;
+  std::ifstream f(path);
+  if (!f) throw NotFound("cannot open " + path);
+  return nlohmann::json::parse(f);
+}
+
 inline const nlohmann::json& fixtures() {
-  static const nlohmann::json j = [] {
-    std::ifstream f(DL_FIXTURES_DIR "/keras/keras_fixtures.json");
-    if (!f) throw NotFound("cannot open " DL_FIXTURES_DIR "/keras/keras_fixtures.json");
-    return nlohmann::json::parse(f);
-  }();
+  static const nlohmann::json j = load_fixture("keras_fixtures.json");
   return j;
 }
 

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 
 #include "dl/highlevel/keras.h"
 #include "keras_test_util.h"
@@ -17,11 +16,7 @@ using testing::contains;
 using testing::message_of;
 
 const json& config_fixtures() {
-  static const json j = [] {
-    std::ifstream f(DL_FIXTURES_DIR "/keras/model_config_fixtures.json");
-    if (!f) throw NotFound("cannot open " DL_FIXTURES_DIR "/keras/model_config_fixtures.json");
-    return json::parse(f);
-  }();
+  static const json j = testing::load_fixture("model_config_fixtures.json");
   return j;
 }
 
