@@ -54,7 +54,7 @@ dl::Tensor random_labels(int64_t n) {
 
 void BM_LeNetTrainStep(benchmark::State& state) {
   LeNet net;
-  dl::Session sess(net.g);
+  dl::Session sess(net.g, {.remapping = state.range(1) != 0});
   sess.run(dl::global_variables_initializer(net.g));
   const int64_t batch = state.range(0);
   const dl::FeedDict feeds{{net.X, random_images(batch)}, {net.y, random_labels(batch)}};
@@ -65,11 +65,15 @@ void BM_LeNetTrainStep(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }
-BENCHMARK(BM_LeNetTrainStep)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LeNetTrainStep)
+    ->ArgsProduct({{64}, {1, 0}})
+    ->ArgNames({"batch", "remapping"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_LeNetForward(benchmark::State& state) {
   LeNet net;
-  dl::Session sess(net.g);
+  dl::Session sess(net.g, {.remapping = state.range(1) != 0});
   sess.run(dl::global_variables_initializer(net.g));
   const int64_t batch = state.range(0);
   const dl::FeedDict feeds{{net.X, random_images(batch)}};
@@ -80,6 +84,10 @@ void BM_LeNetForward(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }
-BENCHMARK(BM_LeNetForward)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LeNetForward)
+    ->ArgsProduct({{64}, {1, 0}})
+    ->ArgNames({"batch", "remapping"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

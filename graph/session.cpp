@@ -213,13 +213,61 @@ std::shared_ptr<Plan> Session::get_plan(const std::vector<Output>& feeds,
 
 namespace {
 
+// Folds node `n` into the step that produces its input 0 when that step's kernel accepts it
+// (Kernel::fuse) and nothing else reads the output between them. The step then reads n's
+// other inputs after its own and writes n's output 0 instead.
+bool try_fuse(Specialization& spec, const Node* n, const KernelKey& key,
+              const std::map<Output, int>& readers, std::map<Output, size_t>& step_of,
+              std::map<Output, Tensor*>& slot_of) {
+  if (n->num_inputs() < 1 || n->num_outputs() != 1 || !n->op().ref_inputs.empty()) return false;
+  const Output in = n->input(0);
+  if (slot_of.count(n->output(0))) return false;  // fed
+  const auto producer = step_of.find(in);
+  if (producer == step_of.end() || readers.at(in) != 1) return false;
+  Step& s = spec.steps[producer->second];
+  if (s.out.size() != 1 || slot_of.at(in) != s.out[0]) return false;
+  for (int i = 1; i < n->num_inputs(); ++i) {
+    if (!slot_of.count(n->input(i))) return false;
+  }
+  if (!s.kernel->fuse(key)) return false;
+  for (int i = 1; i < n->num_inputs(); ++i) {
+    const Output& extra = n->input(i);
+    Tensor* slot = slot_of.at(extra);
+    s.in.push_back(slot);
+    if (extra.node->type() == "VariableV2") s.var_reads.emplace_back(slot, extra.node);
+  }
+  const Output o = n->output(0);
+  const TensorSpec& os = key.outputs[0];
+  if (os.dtype != s.out_specs[0].dtype || os.shape != s.out_specs[0].shape) {
+    s.out[0] = &spec.slots.emplace_back(os.dtype, os.shape);  // else the same slot serves
+  }
+  s.out_specs[0] = os;
+  s.kernel_name += "+" + n->type();
+  slot_of[o] = s.out[0];
+  step_of.erase(in);
+  step_of[o] = producer->second;
+  if (verbose_level() >= 1) {
+    std::cerr << "dl: node '" << n->name() << "' fused into '" << s.node->name() << "' -> "
+              << s.kernel_name << "\n";
+  }
+  return true;
+}
+
 // Builds the concrete-shape form of a plan for one set of fed shapes.
 std::unique_ptr<Specialization> specialize(const Plan& plan,
                                            const std::vector<const Tensor*>& feeds,
-                                           RunContext& state) {
+                                           RunContext& state, bool remapping) {
   auto spec = std::make_unique<Specialization>();
   std::map<Output, Tensor*> slot_of;
   std::map<Output, TensorSpec> concrete;
+  // For fusion: how many readers each output has in this plan (a fetch counts as one), and the
+  // step that produces an output (when it was not fed).
+  std::map<Output, int> readers;
+  for (const Node* n : plan.order) {
+    for (const Output& in : n->inputs()) ++readers[in];
+  }
+  for (const Output& f : plan.fetches) ++readers[f];
+  std::map<Output, size_t> step_of;
   for (size_t i = 0; i < plan.feeds.size(); ++i) {
     Tensor* s = &spec->slots.emplace_back();
     spec->feed_slots.push_back(s);
@@ -246,9 +294,13 @@ std::unique_ptr<Specialization> specialize(const Plan& plan,
                                       out_specs[i].to_string(), ")"));
       }
     }
+    KernelKey key{*n, in_specs, out_specs};
+    if (remapping && try_fuse(*spec, n, key, readers, step_of, slot_of)) {
+      concrete[n->output(0)] = out_specs[0];
+      continue;
+    }
     Step step;
     step.node = n;
-    KernelKey key{*n, in_specs, out_specs};
     KernelChoice choice = kernels.select(op, key);
     step.kernel = std::move(choice.kernel);
     step.kernel_name = choice.impl_name;
@@ -278,7 +330,10 @@ std::unique_ptr<Specialization> specialize(const Plan& plan,
       }
       step.out.push_back(s);
       concrete[o] = out_specs[i];
-      if (!slot_of.count(o)) slot_of[o] = s;
+      if (!slot_of.count(o)) {
+        slot_of[o] = s;
+        step_of[o] = spec->steps.size();
+      }
     }
     step.out_specs = std::move(out_specs);
     spec->steps.push_back(std::move(step));
@@ -335,7 +390,8 @@ std::vector<Tensor> Session::execute(Plan& plan, const std::vector<const Tensor*
         plan.specs.erase(plan.spec_lru.front());
         plan.spec_lru.erase(plan.spec_lru.begin());
       }
-      it = plan.specs.emplace(key, specialize(plan, feed_values, *state_)).first;
+      it =
+          plan.specs.emplace(key, specialize(plan, feed_values, *state_, options_.remapping)).first;
       plan.spec_lru.push_back(key);
       if (md) md->built_plan = true;
     }

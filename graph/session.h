@@ -20,6 +20,14 @@ struct SessionOptions {
   /// Threads inside one kernel (OpenMP, oneDNN, OpenBLAS); 0 = all cores. Results are
   /// identical from run to run for a fixed thread count.
   int intra_op_threads = 0;
+  /// Plan-time fusion, as TF's grappler remapper: a Conv2D whose output goes only to a BiasAdd,
+  /// and that only to a Tanh, Relu or Sigmoid, runs as one kernel (a oneDNN convolution with
+  /// bias and activation) in place of two or three. Nodes whose outputs are fetched, fed, or
+  /// read elsewhere are never fused. Results agree with the unfused kernels to float rounding
+  /// (the sums and the activation are the same; the bias is added inside the convolution).
+  /// A traced run lists a fused step under the first node, its kernel named with each fused op
+  /// ("onednn:conv2d+BiasAdd+Tanh"). false: every node runs its own kernel.
+  bool remapping = true;
 };
 
 struct RunOptions {

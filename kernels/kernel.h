@@ -55,6 +55,12 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
   virtual void compute(KernelContext& ctx) = 0;
+  /// Plan-time fusion (TF's remapper), asked by the Session when `next` reads this kernel's
+  /// output 0 as its input 0 and nothing else reads or fetches that output. A kernel that can
+  /// apply `next` to its output as it writes it rebuilds itself to do so and returns true; from
+  /// then on its step reads `next`'s other inputs after its own and writes `next`'s output 0.
+  /// Returns false (the default) to leave both as they are.
+  virtual bool fuse(const KernelKey& /*next*/) { return false; }
 };
 
 /// A stateless reference kernel.

@@ -2,7 +2,11 @@
 // Fashion-MNIST with MomentumOptimizer(0.01, 0.9), batch 64, mean sparse softmax cross-entropy.
 //
 //   lenet_graph [--epochs 2] [--batch 64] [--seed 0] [--threads 0] [--steps N] [--test-limit N]
+//               [--profile N] [--profile-nodes 0|1] [--remapping 1|0]
 //
+// --profile N times N traced steps after training, per op type and kernel (per node with
+// --profile-nodes 1); --remapping 0 runs every node by its own kernel (no Conv2D + BiasAdd +
+// Tanh fusion; SessionOptions::remapping).
 // --steps stops each epoch after N steps (CI runs a short schedule and checks that the loss
 // falls); --test-limit evaluates on the first N test images. Each epoch reshuffles the training
 // set with a permutation drawn from --seed, and keeps the last partial batch. Prints one line
@@ -35,6 +39,7 @@ constexpr int kClasses = 10;
 
 struct Args {
   int epochs = 2, batch = 64, threads = 0, steps = 0, test_limit = 0, profile = 0;
+  int profile_nodes = 0, remapping = 1;
   uint64_t seed = 0;
 };
 
@@ -57,6 +62,10 @@ Args parse(int argc, char** argv) {
       a.seed = static_cast<uint64_t>(v);
     else if (k == "--profile")
       a.profile = v;
+    else if (k == "--profile-nodes")
+      a.profile_nodes = v;
+    else if (k == "--remapping")
+      a.remapping = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       std::exit(2);
@@ -112,7 +121,7 @@ int main(int argc, char** argv) {
   auto correct = dl::ops::equal(dl::ops::argmax(logits, 1, dl::DType::i32), y);
   auto accuracy = dl::ops::reduce_mean(dl::ops::cast(correct, dl::DType::f32));
 
-  dl::Session sess(g, {.intra_op_threads = args.threads});
+  dl::Session sess(g, {.intra_op_threads = args.threads, .remapping = args.remapping != 0});
   sess.run(dl::global_variables_initializer(g));
 
   const int64_t n_train = data.x_train.shape().dim(0);
@@ -157,7 +166,9 @@ int main(int argc, char** argv) {
       dl::RunMetadata md;
       sess.run({{X, xb}, {y, yb}}, {loss}, {training_op}, &opts, &md);
       for (const auto& st : md.step_stats)
-        per_kernel[st.op + " " + st.kernel] += (st.end_ns - st.start_ns) / 1e6;
+        per_kernel[st.op + " " + st.kernel +
+                   (args.profile_nodes ? " " + st.node_name : std::string())] +=
+            (st.end_ns - st.start_ns) / 1e6;
       total += md.exec_ns / 1e6;
     }
     std::vector<std::pair<double, std::string>> rows;

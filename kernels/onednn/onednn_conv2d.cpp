@@ -66,6 +66,35 @@ dnnl::convolution_forward::primitive_desc forward_pd(const ConvDims& d, ConvLayo
   return {desc, engine()};
 }
 
+// What a forward convolution applies to its output as it writes it (plan-time fusion): a bias
+// and then an activation, as Conv2D -> BiasAdd -> Tanh / Relu / Sigmoid would.
+struct ConvEpilogue {
+  bool bias = false;
+  std::optional<algorithm> activation;
+};
+
+std::optional<algorithm> fusable_activation(const std::string& op) {
+  if (op == "Tanh") return algorithm::eltwise_tanh;
+  if (op == "Relu") return algorithm::eltwise_relu;
+  if (op == "Sigmoid") return algorithm::eltwise_logistic;
+  return std::nullopt;
+}
+
+dnnl::convolution_forward::primitive_desc fused_forward_pd(const ConvDims& d, ConvLayout layout,
+                                                           const ConvEpilogue& e) {
+  const ConvMds m = op_mds(d, layout);
+  const memory::desc bias = e.bias ? f32_md({d.dst[1]}, Tag::a) : memory::desc();
+  dnnl::convolution_forward::desc desc(prop_kind::forward_inference, algorithm::convolution_direct,
+                                       m.src, m.wei, bias, m.dst, d.strides, d.dil, d.pl, d.pr);
+  dnnl::primitive_attr attr;
+  if (e.activation) {
+    dnnl::post_ops po;
+    po.append_eltwise(1.0f, *e.activation, 0.0f, 0.0f);
+    attr.set_post_ops(po);
+  }
+  return {desc, attr, engine()};
+}
+
 struct FwdEntry {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward prim;
@@ -105,30 +134,69 @@ class ConvKernelBase : public Kernel {
 
 class ConvForward final : public ConvKernelBase {
  public:
-  explicit ConvForward(const KernelKey& k) {
-    const ConvDims d =
-        conv_dims(detail::conv2d_geometry(k.inputs[0].shape, k.inputs[1].shape, k.node.attrs()));
-    const ConvLayout layout = conv_layout(0, pointwise(d));
+  explicit ConvForward(const KernelKey& k)
+      : d_(conv_dims(
+            detail::conv2d_geometry(k.inputs[0].shape, k.inputs[1].shape, k.node.attrs()))),
+        node_(k.node) {
+    build();
+  }
+  void compute(KernelContext& c) override {
+    if (epilogue_.bias) bias_.set_data_handle(const_cast<void*>(c.input(2).raw_data()));
+    run(entry_->prim, c, c.input(0).raw_data(), c.input(1).raw_data(), c.output(0).raw_data());
+  }
+  // Absorbs a BiasAdd over the channels, then one activation after it.
+  bool fuse(const KernelKey& next) override {
+    ConvEpilogue e = epilogue_;
+    const std::string& op = next.node.type();
+    if (e.activation) return false;
+    if (op == "BiasAdd" && !e.bias) {
+      if (next.node.attrs().get_or<std::string>("data_format", "NHWC") != "NHWC") return false;
+      if (next.inputs.size() != 2 || next.inputs[1].dtype != DType::f32) return false;
+      if (next.inputs[1].shape != Shape({d_.dst[1]})) return false;
+      e.bias = true;
+    } else if (auto act = fusable_activation(op)) {
+      e.activation = act;
+    } else {
+      return false;
+    }
+    epilogue_ = e;
+    build();
+    return true;
+  }
+
+ private:
+  void build() {
+    const ConvLayout layout = conv_layout(0, pointwise(d_), d_.src[1]);
+    const bool fused = epilogue_.bias || epilogue_.activation;
+    PrimitiveKey key = conv_key(fused ? "conv_fwd_fused" : "conv_fwd", d_, layout);
+    if (fused) {
+      key.add(static_cast<int64_t>(epilogue_.bias));
+      key.add(epilogue_.activation ? static_cast<int64_t>(*epilogue_.activation) : -1);
+    }
     try {
-      entry_ =
-          PrimitiveCache::global().get_or_create<FwdEntry>(conv_key("conv_fwd", d, layout), [&] {
-            auto pd = forward_pd(d, layout, prop_kind::forward_inference);
-            return std::make_shared<const FwdEntry>(FwdEntry{pd, dnnl::convolution_forward(pd)});
-          });
-      const ConvMds u = user_mds(d);
+      entry_ = PrimitiveCache::global().get_or_create<FwdEntry>(key, [&] {
+        auto pd = fused ? fused_forward_pd(d_, layout, epilogue_)
+                        : forward_pd(d_, layout, prop_kind::forward_inference);
+        return std::make_shared<const FwdEntry>(FwdEntry{pd, dnnl::convolution_forward(pd)});
+      });
+      const ConvMds u = user_mds(d_);
       a0_ = TensorArg(u.src, entry_->pd.src_desc(), true);
       a1_ = TensorArg(u.wei, entry_->pd.weights_desc(), true);
       a2_ = TensorArg(u.dst, entry_->pd.dst_desc(), false);
     } catch (const dnnl::error& e) {
-      throw_creation_error(k.node, "a convolution forward primitive", e);
+      throw_creation_error(node_, "a convolution forward primitive", e);
     }
     args_ = {{DNNL_ARG_SRC, a0_.mem()}, {DNNL_ARG_WEIGHTS, a1_.mem()}, {DNNL_ARG_DST, a2_.mem()}};
-  }
-  void compute(KernelContext& c) override {
-    run(entry_->prim, c, c.input(0).raw_data(), c.input(1).raw_data(), c.output(0).raw_data());
+    if (epilogue_.bias) {
+      bias_ = memory(entry_->pd.bias_desc(), engine(), DNNL_MEMORY_NONE);
+      args_[DNNL_ARG_BIAS] = bias_;
+    }
   }
 
- private:
+  ConvDims d_;
+  const Node& node_;
+  ConvEpilogue epilogue_;
+  memory bias_;
   std::shared_ptr<const FwdEntry> entry_;
 };
 
@@ -139,7 +207,7 @@ class ConvBackwardData final : public ConvKernelBase {
     const size_t n = k.inputs.size();
     const ConvDims d = conv_dims(
         detail::conv2d_geometry(k.outputs[0].shape, k.inputs[n - 2].shape, k.node.attrs()));
-    const ConvLayout layout = conv_layout(1, pointwise(d));
+    const ConvLayout layout = conv_layout(1, pointwise(d), d.src[1]);
     try {
       entry_ = PrimitiveCache::global().get_or_create<BwdDataEntry>(
           conv_key("conv_bwd_data", d, layout), [&] {
@@ -178,7 +246,7 @@ class ConvBackwardWeights final : public ConvKernelBase {
   explicit ConvBackwardWeights(const KernelKey& k) {
     const ConvDims d =
         conv_dims(detail::conv2d_geometry(k.inputs[0].shape, k.outputs[0].shape, k.node.attrs()));
-    const ConvLayout layout = conv_layout(2, pointwise(d));
+    const ConvLayout layout = conv_layout(2, pointwise(d), d.src[1]);
     try {
       entry_ = PrimitiveCache::global().get_or_create<BwdWeightsEntry>(
           conv_key("conv_bwd_weights", d, layout), [&] {

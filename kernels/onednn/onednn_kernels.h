@@ -23,8 +23,8 @@ enum class ConvLayout { user, weights_any, any };
 /// std::nullopt restores the default, chosen per direction from bench/bench_conv2d.cpp.
 void set_conv_layout(std::optional<ConvLayout> layout);
 /// The policy for a direction (0 forward, 1 backward data, 2 backward weights); `pointwise` is a
-/// 1x1 stride-1 convolution (a plain matrix product).
-ConvLayout conv_layout(int direction, bool pointwise);
+/// 1x1 stride-1 convolution (a plain matrix product); `input_channels` is the convolution's IC.
+ConvLayout conv_layout(int direction, bool pointwise, int64_t input_channels);
 
 /// How many MaxPoolGrad runs used the workspace of their forward MaxPool kernel instead of
 /// recomputing the forward (for tests).
