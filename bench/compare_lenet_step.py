@@ -5,7 +5,7 @@ The three programs build the same network (seed 001: conv 20@5x5 tanh, max-pool 
 tanh, max-pool 2, dense 500 tanh, dense 10, mean sparse softmax cross-entropy, momentum SGD 0.01 /
 0.9) and time a full step (forward, backward, update) on a fixed batch after a warm-up; each
 reports the median of its timed steps. dl's number comes from Google Benchmark
-(bench/bench_lenet_step.cpp, BM_LeNetTrainStep).
+(bench/bench_lenet_step.cpp, BM_LeNetTrainStep with remapping on, the default).
 
 Usage: /path/to/venv/bin/python bench/compare_lenet_step.py [--dl-bench build/bench/dl_bench]
        [--threads 2] [--steps 200] [--batch 64]
@@ -91,7 +91,7 @@ def tf_step_ms(threads, steps, batch):
 
 def dl_step_ms(binary, threads, batch):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    out = subprocess.run([binary, "--benchmark_filter=BM_LeNetTrainStep/%d/" % batch,
+    out = subprocess.run([binary, "--benchmark_filter=BM_LeNetTrainStep/batch:%d/remapping:1/" % batch,
                           "--benchmark_format=json", "--benchmark_repetitions=5",
                           "--benchmark_report_aggregates_only=true"],
                          env=env, check=True, capture_output=True, text=True).stdout
