@@ -188,7 +188,7 @@ struct BatchOptions {
 
 struct LoadWeightsOptions {
   bool by_name = false;        ///< match layers by name (layers missing from the model are skipped)
-  bool skip_mismatch = false;  ///< with by_name: skip layers whose weights do not fit
+  bool skip_mismatch = false;  ///< with by_name or a Keras 3 file: skip layers that do not fit
 };
 
 struct SummaryOptions {
@@ -333,15 +333,20 @@ class Model {
   bool stop_training = false;
 
   // ---- saving ----
-  /// Writes every weight (layer by layer, in weights() order) to `path`, atomically: a ".h5" or
-  /// ".hdf5" path in Keras's legacy HDF5 layout (readable by Keras's load_weights; needs a dl
-  /// built with HDF5), any other path in dl's own format (docs/keras_tier.md).
+  /// Writes every weight (layer by layer, in weights() order) to `path`, atomically: a
+  /// ".weights.h5" path in Keras 3's save_weights layout (keras2 profile: the legacy one), any
+  /// other ".h5" or ".hdf5" path in Keras's legacy HDF5 layout (both readable by Keras's
+  /// load_weights; need a dl built with HDF5), any other path in dl's own format
+  /// (docs/keras_tier.md). Optimizer variables are not written.
   void save_weights(const std::string& path) const;
-  /// Reads weights written by save_weights or by Keras (HDF5). By default the layers that have
-  /// weights are paired in order (Keras's topological loading); with by_name, by layer name.
-  /// Throws NotFound for a missing file, DataLoss for a corrupt one, InvalidArgument naming the
-  /// layer or weight when the file does not match the model (layer count, shapes), before any
-  /// weight changes.
+  /// Reads weights written by save_weights or by Keras (HDF5, either layout, told apart by the
+  /// file's contents). Legacy layout and dl's format: by default the layers that have weights
+  /// are paired in order (Keras's topological loading); with by_name, by layer name. Keras 3
+  /// layout: each layer from its group (class in snake case, numbered per class, as Keras 3);
+  /// by_name is refused, and an optimizer group in the file is not read. skip_mismatch leaves
+  /// the layers that do not match as they are. Throws NotFound for a missing file, DataLoss for
+  /// a corrupt one, InvalidArgument naming the layer or weight when the file does not match the
+  /// model (layer count, shapes, layers the model lacks), before any weight changes.
   void load_weights(const std::string& path, LoadWeightsOptions options = {});
 
   /// Where a loop's batches come from (defined in highlevel/internal/training_state.h).
@@ -352,6 +357,8 @@ class Model {
   Session& session() const;
 
  protected:
+  /// load_weights for a file in Keras 3's .weights.h5 layout.
+  void load_keras3_weights(const std::string& path, LoadWeightsOptions options);
   /// For Sequential: no graph yet.
   Model(const std::string& class_prefix, const std::string& name);
   /// (Re)computes the functional structure from inputs_/outputs_.

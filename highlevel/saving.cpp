@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -107,12 +108,34 @@ using internal::SavedLayer;
 using internal::SavedWeight;
 
 /// ".h5" and ".hdf5" files use Keras's HDF5 layout; anything else dl's own format.
-bool is_hdf5_path(const std::string& p) {
-  auto ends = [&](const std::string& suffix) {
-    return p.size() >= suffix.size() &&
-           p.compare(p.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  return ends(".h5") || ends(".hdf5");
+bool is_hdf5_path(const std::string& p) { return p.ends_with(".h5") || p.ends_with(".hdf5"); }
+
+/// The group of each layer in a Keras 3 .weights.h5 file (saving_lib._save_container_state):
+/// the class in snake case, "_1", "_2", ... appended from the second layer of a class.
+std::vector<std::string> keras3_keys(const std::vector<std::shared_ptr<Layer>>& layers) {
+  std::map<std::string, int> used;
+  std::vector<std::string> keys;
+  for (const auto& l : layers) {
+    std::string k = backend::to_snake_case(l->class_name());
+    auto [it, fresh] = used.emplace(k, 0);
+    if (!fresh) {
+      k += '_';
+      k += std::to_string(++it->second);
+    }
+    keys.push_back(k);
+  }
+  return keys;
+}
+
+std::string shapes_of(const std::vector<Shape>& shapes) {
+  std::vector<std::string> parts;
+  for (const Shape& s : shapes) parts.push_back(shape_to_string(s));
+  std::string out = "[";
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += ", ";
+    out += parts[i];
+  }
+  return out + "]";
 }
 
 std::vector<SavedLayer> read_weights_file(const std::string& path) {
@@ -203,6 +226,13 @@ void Model::save_weights(const std::string& path) const {
     }
     saved.push_back(std::move(sl));
   }
+  if (!keras2 && path.ends_with(".weights.h5")) {
+    // Keras 3's own save_weights layout; every layer has a group, with or without weights.
+    const std::vector<std::string> keys = keras3_keys(ls);
+    for (size_t i = 0; i < saved.size(); ++i) saved[i].key = keys[i];
+    internal::write_keras3_hdf5(path, saved, name_);
+    return;
+  }
   if (is_hdf5_path(path)) {
     internal::write_hdf5(path, saved, keras2 ? "2.2.4" : "3.15.1", !keras2);
     return;
@@ -229,7 +259,70 @@ void Model::save_weights(const std::string& path) const {
   io::write_file_atomically(path, w.buf);
 }
 
+void Model::load_keras3_weights(const std::string& path, LoadWeightsOptions options) {
+  if (options.by_name) {
+    throw InvalidArgument(str_cat(
+        "load_weights('", path, "'): by_name is not supported for Keras 3 .weights.h5 files, ",
+        "which address each layer by its class and position, as Keras 3's load_weights does"));
+  }
+  const std::vector<SavedLayer> saved = internal::read_keras3_hdf5(path);
+  std::map<std::string, const SavedLayer*> by_key;
+  for (const SavedLayer& l : saved) by_key[l.key] = &l;
+  const auto ls = layers();
+  const std::vector<std::string> keys = keras3_keys(ls);
+  std::vector<std::pair<std::shared_ptr<Layer>, const SavedLayer*>> plan;
+  std::set<std::string> matched;
+  // Check everything before changing anything.
+  for (size_t i = 0; i < ls.size(); ++i) {
+    const auto ws = ls[i]->weights();
+    const auto it = by_key.find(keys[i]);
+    const SavedLayer* s = it == by_key.end() ? nullptr : it->second;
+    if (s) matched.insert(keys[i]);
+    const size_t have = s ? s->weights.size() : 0;
+    bool ok = ws.size() == have;
+    for (size_t j = 0; ok && j < ws.size(); ++j) ok = ws[j].shape() == s->weights[j].value.shape();
+    if (!ok) {
+      if (options.skip_mismatch) continue;
+      std::vector<Shape> want, got;
+      std::string expected;
+      for (const auto& w : ws) {
+        want.push_back(w.shape());
+        if (!expected.empty()) expected += ", ";
+        expected += "'" + w.name + "'";
+      }
+      if (s) {
+        for (const auto& w : s->weights) got.push_back(w.value.shape());
+      }
+      throw InvalidArgument(
+          str_cat("Layer '", ls[i]->name(), "' expected ", ws.size(), " variables (", expected,
+                  ") of shapes ", shapes_of(want), ", but received ", have, " variables",
+                  have ? " of shapes " + shapes_of(got) : std::string(), " during loading from '",
+                  path, "' (group layers/", keys[i], s ? "" : ", absent from the file", ")"));
+    }
+    if (!ws.empty()) plan.emplace_back(ls[i], s);
+  }
+  if (!options.skip_mismatch) {
+    for (const SavedLayer& l : saved) {
+      if (!l.weights.empty() && !matched.count(l.key)) {
+        throw InvalidArgument(str_cat("load_weights('", path, "'): the file holds ",
+                                      l.weights.size(), " variables for layers/", l.key, " (\"",
+                                      l.name, "\"), a layer the model \"", name_,
+                                      "\" does not have"));
+      }
+    }
+  }
+  for (auto& [layer, s] : plan) {
+    std::vector<Tensor> values;
+    for (const SavedWeight& w : s->weights) values.push_back(w.value);
+    layer->set_weights(values);
+  }
+}
+
 void Model::load_weights(const std::string& path, LoadWeightsOptions options) {
+  if (is_hdf5_path(path) && internal::hdf5_available() && internal::is_keras3_hdf5(path)) {
+    load_keras3_weights(path, options);
+    return;
+  }
   const std::vector<SavedLayer> saved =
       is_hdf5_path(path) ? internal::read_hdf5(path) : read_weights_file(path);
   if (options.by_name) {

@@ -33,6 +33,12 @@ std::vector<SavedLayer> read_hdf5(const std::string& path) {
                               "': this build of dl has no HDF5 (install libhdf5-dev and "
                               "reconfigure)"));
 }
+void write_keras3_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
+                       const std::string&) {
+  write_hdf5(path, layers, "", false);
+}
+bool is_keras3_hdf5(const std::string&) { return false; }
+std::vector<SavedLayer> read_keras3_hdf5(const std::string& path) { return read_hdf5(path); }
 
 #else
 
@@ -165,6 +171,7 @@ std::vector<std::string> read_strings(hid_t attr, const std::string& where) {
     std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // h5py writes str as UTF-8
     if (H5Aread(attr, mem.get(), ptrs.data()) < 0) throw DataLoss(str_cat("cannot read ", where));
     for (char* p : ptrs) out.emplace_back(p ? p : "");
     H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
@@ -200,10 +207,11 @@ std::vector<std::string> read_string_list(hid_t obj, const std::string& name,
 
 }  // namespace
 
-bool hdf5_available() { return true; }
+namespace {
 
-void write_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
-                const std::string& keras_version, bool top_level_group) {
+/// Creates `path` through a temporary file: `fill` writes the contents, then the file is
+/// flushed, fsync'ed and renamed over `path`, so a reader never sees half a file.
+void create_atomically(const std::string& path, const std::function<void(hid_t)>& fill) {
   Quiet quiet;
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   {
@@ -217,44 +225,7 @@ void write_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
       throw FailedPrecondition(str_cat("cannot create the HDF5 file '", tmp, "'"));
     }
     try {
-      std::vector<std::string> names;
-      for (const auto& l : layers) names.push_back(l.name);
-      write_string_list(file.get(), "layer_names", names, "'" + path + "'");
-      write_string(file.get(), "backend", "tensorflow");
-      write_string(file.get(), "keras_version", keras_version);
-      Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-      H5Pset_create_intermediate_group(lcpl.get(), 1);
-      for (const auto& l : layers) {
-        Handle g(H5Gcreate2(file.get(), l.name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                 H5Gclose);
-        if (!g.ok()) throw FailedPrecondition(str_cat("cannot create the group '", l.name, "'"));
-        std::vector<std::string> wnames;
-        for (const auto& w : l.weights) wnames.push_back(w.name);
-        write_string_list(g.get(), "weight_names", wnames, "group '" + l.name + "'");
-        for (const auto& w : l.weights) {
-          std::vector<hsize_t> dims(w.value.shape().dims().begin(), w.value.shape().dims().end());
-          Handle space(dims.empty()
-                           ? H5Screate(H5S_SCALAR)
-                           : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                       H5Sclose);
-          const hid_t t = h5_type(w.value.dtype());
-          Handle d(H5Dcreate2(g.get(), w.name.c_str(), t, space.get(), lcpl.get(), H5P_DEFAULT,
-                              H5P_DEFAULT),
-                   H5Dclose);
-          if (!d.ok() ||
-              H5Dwrite(d.get(), t, H5S_ALL, H5S_ALL, H5P_DEFAULT, w.value.raw_data()) < 0) {
-            throw FailedPrecondition(
-                str_cat("cannot write the dataset '", l.name, "/", w.name, "' of '", path, "'"));
-          }
-        }
-      }
-      if (top_level_group) {
-        // Keras 3 also writes the model's own (layer-less) weights; there are none here.
-        Handle g(H5Gcreate2(file.get(), "top_level_model_weights", H5P_DEFAULT, H5P_DEFAULT,
-                            H5P_DEFAULT),
-                 H5Gclose);
-        write_string_list(g.get(), "weight_names", {}, "group 'top_level_model_weights'");
-      }
+      fill(file.get());
       if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) {
         throw FailedPrecondition(str_cat("cannot flush '", tmp, "'"));
       }
@@ -263,7 +234,6 @@ void write_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
       throw;
     }
   }
-  // fsync, then rename over the final path: a reader never sees half a file.
   const int fd = ::open(tmp.c_str(), O_RDONLY);
   if (fd >= 0) {
     ::fsync(fd);
@@ -275,14 +245,184 @@ void write_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
   }
 }
 
-std::vector<SavedLayer> read_hdf5(const std::string& path) {
-  Quiet quiet;
+/// A dataset `name` in `g` holding `value` (intermediate groups created for "a/b" names).
+void write_dataset(hid_t g, const std::string& name, const Tensor& value,
+                   const std::string& where) {
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  std::vector<hsize_t> dims(value.shape().dims().begin(), value.shape().dims().end());
+  Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               H5Sclose);
+  const hid_t t = h5_type(value.dtype());
+  Handle d(H5Dcreate2(g, name.c_str(), t, space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+           H5Dclose);
+  if (!d.ok() || H5Dwrite(d.get(), t, H5S_ALL, H5S_ALL, H5P_DEFAULT, value.raw_data()) < 0) {
+    throw FailedPrecondition(str_cat("cannot write the dataset '", name, "' of ", where));
+  }
+}
+
+/// The numeric dataset `name` of `g` (float32/64, int32/64); `what` names it in errors.
+Tensor read_dataset(hid_t g, const std::string& name, const std::string& what) {
+  Handle d(H5Dopen2(g, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.ok()) throw DataLoss(str_cat(what, " has no dataset"));
+  Handle space(H5Dget_space(d.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> hd(static_cast<size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), hd.data(), nullptr);
+  std::vector<int64_t> dims(hd.begin(), hd.end());
+  Handle type(H5Dget_type(d.get()), H5Tclose);
+  DType dt = DType::f32;
+  if (H5Tget_class(type.get()) == H5T_FLOAT) {
+    dt = H5Tget_size(type.get()) == 8 ? DType::f64 : DType::f32;
+  } else if (H5Tget_class(type.get()) == H5T_INTEGER) {
+    dt = H5Tget_size(type.get()) == 8 ? DType::i64 : DType::i32;
+  } else {
+    throw DataLoss(str_cat(what, " is not numeric"));
+  }
+  Tensor t(dt, Shape(dims));
+  if (H5Dread(d.get(), h5_type(dt), H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()) < 0) {
+    throw DataLoss(str_cat("cannot read ", what));
+  }
+  return t;
+}
+
+/// A scalar variable-length UTF-8 string attribute, as h5py writes a Python str.
+void write_vlen_string(hid_t obj, const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+           H5Aclose);
+  const char* p = value.c_str();
+  if (!a.ok() || H5Awrite(a.get(), type.get(), &p) < 0) {
+    throw FailedPrecondition(str_cat("cannot write the attribute '", name, "'"));
+  }
+}
+
+hid_t create_group(hid_t parent, const std::string& name, const std::string& where) {
+  const hid_t g = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0) throw FailedPrecondition(str_cat("cannot create the group '", name, "' of ", where));
+  return g;
+}
+
+hid_t open_for_reading(const std::string& path) {
   if (!std::filesystem::exists(path)) throw NotFound(str_cat("no weights file '", path, "'"));
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     throw DataLoss(str_cat("'", path, "' is not an HDF5 file"));
   }
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) throw DataLoss(str_cat("cannot open the HDF5 file '", path, "'"));
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) throw DataLoss(str_cat("cannot open the HDF5 file '", path, "'"));
+  return file;
+}
+
+}  // namespace
+
+bool hdf5_available() { return true; }
+
+void write_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
+                const std::string& keras_version, bool top_level_group) {
+  const std::string where = "'" + path + "'";
+  create_atomically(path, [&](hid_t file) {
+    std::vector<std::string> names;
+    for (const auto& l : layers) names.push_back(l.name);
+    write_string_list(file, "layer_names", names, where);
+    write_string(file, "backend", "tensorflow");
+    write_string(file, "keras_version", keras_version);
+    for (const auto& l : layers) {
+      Handle g(create_group(file, l.name, where), H5Gclose);
+      std::vector<std::string> wnames;
+      for (const auto& w : l.weights) wnames.push_back(w.name);
+      write_string_list(g.get(), "weight_names", wnames, "group '" + l.name + "'");
+      for (const auto& w : l.weights) write_dataset(g.get(), w.name, w.value, where);
+    }
+    if (top_level_group) {
+      // Keras 3 also writes the model's own (layer-less) weights; there are none here.
+      Handle g(create_group(file, "top_level_model_weights", where), H5Gclose);
+      write_string_list(g.get(), "weight_names", {}, "group 'top_level_model_weights'");
+    }
+  });
+}
+
+void write_keras3_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
+                       const std::string& model_name) {
+  const std::string where = "'" + path + "'";
+  create_atomically(path, [&](hid_t file) {
+    Handle root(create_group(file, "layers", where), H5Gclose);
+    for (const auto& l : layers) {
+      Handle g(create_group(root.get(), l.key, where), H5Gclose);
+      Handle vars(create_group(g.get(), "vars", where), H5Gclose);
+      write_vlen_string(vars.get(), "name", l.name);
+      for (size_t i = 0; i < l.weights.size(); ++i) {
+        write_dataset(vars.get(), std::to_string(i), l.weights[i].value, where);
+      }
+    }
+    Handle vars(create_group(file, "vars", where), H5Gclose);
+    write_vlen_string(vars.get(), "name", model_name);
+  });
+}
+
+bool is_keras3_hdf5(const std::string& path) {
+  Quiet quiet;
+  Handle file(open_for_reading(path), H5Fclose);
+  return H5Lexists(file.get(), "layers", H5P_DEFAULT) > 0 &&
+         H5Aexists(file.get(), "layer_names") <= 0 && H5Aexists(file.get(), "layer_names0") <= 0;
+}
+
+std::vector<SavedLayer> read_keras3_hdf5(const std::string& path) {
+  Quiet quiet;
+  Handle file(open_for_reading(path), H5Fclose);
+  const std::string where = "'" + path + "'";
+  Handle root(H5Gopen2(file.get(), "layers", H5P_DEFAULT), H5Gclose);
+  if (!root.ok()) throw DataLoss(str_cat(where, " has no group 'layers'"));
+  H5G_info_t root_info;
+  if (H5Gget_info(root.get(), &root_info) < 0) throw DataLoss(str_cat("cannot list ", where));
+  std::vector<SavedLayer> out;
+  for (hsize_t k = 0; k < root_info.nlinks; ++k) {
+    const ssize_t len =
+        H5Lget_name_by_idx(root.get(), ".", H5_INDEX_NAME, H5_ITER_INC, k, nullptr, 0, H5P_DEFAULT);
+    if (len < 0) throw DataLoss(str_cat("cannot list ", where, " layers/"));
+    std::string key(static_cast<size_t>(len) + 1, '\0');
+    H5Lget_name_by_idx(root.get(), ".", H5_INDEX_NAME, H5_ITER_INC, k, key.data(), key.size(),
+                       H5P_DEFAULT);
+    key.resize(static_cast<size_t>(len));
+    SavedLayer l;
+    l.key = key;
+    l.name = key;
+    const std::string vpath = key + "/vars";
+    if (H5Lexists(root.get(), vpath.c_str(), H5P_DEFAULT) <= 0) {
+      out.push_back(std::move(l));  // a layer without variables may have no vars group
+      continue;
+    }
+    Handle vars(H5Gopen2(root.get(), vpath.c_str(), H5P_DEFAULT), H5Gclose);
+    if (H5Aexists(vars.get(), "name") > 0) {
+      Handle a(H5Aopen(vars.get(), "name", H5P_DEFAULT), H5Aclose);
+      const auto names = read_strings(a.get(), where + " layers/" + vpath + " attribute name");
+      if (!names.empty()) l.name = names[0];
+    }
+    H5G_info_t info;
+    if (H5Gget_info(vars.get(), &info) < 0) {
+      throw DataLoss(str_cat("cannot list ", where, " layers/", vpath));
+    }
+    // Keras's save_own_variables: datasets "0", "1", ... in the layer's variable order.
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+      const std::string n = std::to_string(i);
+      if (H5Lexists(vars.get(), n.c_str(), H5P_DEFAULT) <= 0) {
+        throw DataLoss(str_cat(where, ": layers/", vpath, " holds ", info.nlinks,
+                               " entries but no variable '", n, "'"));
+      }
+      l.weights.push_back(
+          SavedWeight{n, read_dataset(vars.get(), n, str_cat(where, " layers/", vpath, "/", n))});
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::vector<SavedLayer> read_hdf5(const std::string& path) {
+  Quiet quiet;
+  Handle file(open_for_reading(path), H5Fclose);
   // A full-model file keeps its weights under "model_weights".
   hid_t root = file.get();
   Handle mw(H5Lexists(file.get(), "model_weights", H5P_DEFAULT) > 0
@@ -300,30 +440,10 @@ std::vector<SavedLayer> read_hdf5(const std::string& path) {
     }
     Handle g(H5Gopen2(root, name.c_str(), H5P_DEFAULT), H5Gclose);
     for (const std::string& wn : read_string_list(g.get(), "weight_names", where + "/" + name)) {
-      Handle d(H5Dopen2(g.get(), wn.c_str(), H5P_DEFAULT), H5Dclose);
-      if (!d.ok()) {
-        throw DataLoss(str_cat(where, ": the layer '", name, "' lists the weight '", wn,
-                               "' but has no dataset for it"));
-      }
-      Handle space(H5Dget_space(d.get()), H5Sclose);
-      const int rank = H5Sget_simple_extent_ndims(space.get());
-      std::vector<hsize_t> hd(static_cast<size_t>(std::max(rank, 0)));
-      if (rank > 0) H5Sget_simple_extent_dims(space.get(), hd.data(), nullptr);
-      std::vector<int64_t> dims(hd.begin(), hd.end());
-      Handle type(H5Dget_type(d.get()), H5Tclose);
-      DType dt = DType::f32;
-      if (H5Tget_class(type.get()) == H5T_FLOAT) {
-        dt = H5Tget_size(type.get()) == 8 ? DType::f64 : DType::f32;
-      } else if (H5Tget_class(type.get()) == H5T_INTEGER) {
-        dt = H5Tget_size(type.get()) == 8 ? DType::i64 : DType::i32;
-      } else {
-        throw DataLoss(str_cat(where, ": the weight '", name, "/", wn, "' is not numeric"));
-      }
-      Tensor t(dt, Shape(dims));
-      if (H5Dread(d.get(), h5_type(dt), H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()) < 0) {
-        throw DataLoss(str_cat(where, ": cannot read the weight '", name, "/", wn, "'"));
-      }
-      l.weights.push_back(SavedWeight{wn, t});
+      l.weights.push_back(SavedWeight{
+          wn, read_dataset(
+                  g.get(), wn,
+                  str_cat(where, ": the layer '", name, "' lists the weight '", wn, "', which"))});
     }
     out.push_back(std::move(l));
   }

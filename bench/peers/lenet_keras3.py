@@ -34,6 +34,20 @@ def parse_args():
     return ap.parse_args()
 
 
+def build_lenet(keras):
+    """The LeNet of lenet_keras.cpp (also used by check_lenet_weights_in_keras3.py)."""
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(20, (5, 5), activation="tanh"),
+        keras.layers.MaxPooling2D((2, 2), strides=(2, 2)),
+        keras.layers.Conv2D(50, (5, 5), activation="tanh"),
+        keras.layers.MaxPooling2D((2, 2), strides=(2, 2)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(500, activation="tanh"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+
+
 def main():
     args = parse_args()
     # Threads first: TensorFlow fixes its thread pools when it is first used.
@@ -59,16 +73,7 @@ def main():
     ytr = keras.utils.to_categorical(ytr, 10)
     yte = keras.utils.to_categorical(yte, 10)
 
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        keras.layers.Conv2D(20, (5, 5), activation="tanh"),
-        keras.layers.MaxPooling2D((2, 2), strides=(2, 2)),
-        keras.layers.Conv2D(50, (5, 5), activation="tanh"),
-        keras.layers.MaxPooling2D((2, 2), strides=(2, 2)),
-        keras.layers.Flatten(),
-        keras.layers.Dense(500, activation="tanh"),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+    model = build_lenet(keras)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
                   loss="categorical_crossentropy", metrics=["accuracy"])
 

@@ -2,11 +2,13 @@
 // Fashion-MNIST with SGD(lr=0.01, momentum=0.9), categorical cross-entropy, batch 64.
 //
 //   lenet_keras [--epochs 2] [--batch 64] [--seed 0] [--steps N] [--test-limit N] [--keras2 0|1]
-//               [--verbose 1]
+//               [--verbose 1] [--save-weights FILE]
 //
 // --steps limits each epoch to N batches (CI runs a short schedule and checks that the loss
 // falls); --test-limit evaluates on the first N test images; --keras2 1 selects the keras2
-// profile (the report's Keras 2: names from _1, 'acc' keys, "[=====>...]" progress bar).
+// profile (the report's Keras 2: names from _1, 'acc' keys, "[=====>...]" progress bar);
+// --save-weights writes the trained weights (FILE.weights.h5: Keras 3's layout, which
+// bench/peers/check_lenet_weights_in_keras3.py loads into Keras 3 itself).
 // Prints Keras's progress bar, the test accuracy, and a final JSON line.
 #include <chrono>
 #include <cstdio>
@@ -21,6 +23,7 @@ namespace {
 struct Args {
   int epochs = 2, batch = 64, steps = 0, test_limit = 0, keras2 = 0, verbose = 1;
   int64_t seed = 0;
+  std::string save_weights;
 };
 
 Args parse(int argc, char** argv) {
@@ -28,7 +31,9 @@ Args parse(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const int v = std::atoi(argv[i + 1]);
-    if (k == "--epochs") {
+    if (k == "--save-weights") {
+      a.save_weights = argv[i + 1];
+    } else if (k == "--epochs") {
       a.epochs = v;
     } else if (k == "--batch") {
       a.batch = v;
@@ -105,6 +110,7 @@ int main(int argc, char** argv) {
   const std::vector<double> test =
       model.evaluate(x_test, y_test, {.batch_size = 1000, .verbose = 0});
 
+  if (!args.save_weights.empty()) model.save_weights(args.save_weights);
   const auto& loss = history.history.at("loss");
   std::printf("test accuracy %.4f on %lld images\n", test[1], static_cast<long long>(n_test));
   std::printf(

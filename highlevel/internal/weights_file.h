@@ -14,6 +14,9 @@ struct SavedWeight {
 
 struct SavedLayer {
   std::string name = {};
+  /// Keras 3 .weights.h5 only: the layer's group under "layers/" (its class in snake case,
+  /// numbered from the second of a class: "dense", "dense_1").
+  std::string key = {};
   std::vector<SavedWeight> weights = {};
 };
 
@@ -27,8 +30,18 @@ bool hdf5_available();
 /// `top_level_group`: also write Keras 3's empty "top_level_model_weights" group.
 void write_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
                 const std::string& keras_version, bool top_level_group);
-/// Reads that layout (fixed- or variable-length strings, any float dtype). Throws NotFound for
-/// a missing file, DataLoss for a file that is not HDF5 or lacks a listed group or dataset.
+/// Keras 3's .weights.h5 layout (saving_lib's H5IOStore): "layers/<key>/vars" per layer with
+/// attribute name (the layer's name) and datasets "0", "1", ... in the layer's variable order,
+/// and a root "vars" group named after the model. No optimizer variables are written.
+void write_keras3_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
+                       const std::string& model_name);
+/// True for a file in Keras 3's layout (a "layers" group and no layer_names attribute).
+bool is_keras3_hdf5(const std::string& path);
+/// Reads Keras 3's layout: one SavedLayer per group under "layers/" (key and name set); other
+/// root groups ("optimizer", "vars") are not read.
+std::vector<SavedLayer> read_keras3_hdf5(const std::string& path);
+/// Reads the legacy layout (fixed- or variable-length strings, any float dtype). Throws NotFound
+/// for a missing file, DataLoss for a file that is not HDF5 or lacks a listed group or dataset.
 std::vector<SavedLayer> read_hdf5(const std::string& path);
 /// Every group, dataset and attribute of an HDF5 file as sorted lines ("group /dense",
 /// "dataset /dense/dense/kernel:0 float32 [4, 3]", "attr /@layer_names=['dense']"), the same
