@@ -226,8 +226,13 @@ bool try_fuse(Specialization& spec, const Node* n, const KernelKey& key,
   if (producer == step_of.end() || readers.at(in) != 1) return false;
   Step& s = spec.steps[producer->second];
   if (s.out.size() != 1 || slot_of.at(in) != s.out[0]) return false;
+  // The fused step runs where the producer runs: n's other inputs must be ready by then, and n
+  // must not wait for anything else.
+  if (!n->control_inputs().empty()) return false;
   for (int i = 1; i < n->num_inputs(); ++i) {
     if (!slot_of.count(n->input(i))) return false;
+    const auto made = step_of.find(n->input(i));
+    if (made != step_of.end() && made->second >= producer->second) return false;
   }
   if (!s.kernel->fuse(key)) return false;
   for (int i = 1; i < n->num_inputs(); ++i) {

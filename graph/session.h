@@ -23,7 +23,8 @@ struct SessionOptions {
   /// Plan-time fusion, as TF's grappler remapper: a Conv2D whose output goes only to a BiasAdd,
   /// and that only to a Tanh, Relu or Sigmoid, runs as one kernel (a oneDNN convolution with
   /// bias and activation) in place of two or three. Nodes whose outputs are fetched, fed, or
-  /// read elsewhere are never fused. Results agree with the unfused kernels to float rounding
+  /// read elsewhere are never fused, nor a node with control inputs or with other inputs
+  /// computed after the convolution. Results agree with the unfused kernels to float rounding
   /// (the sums and the activation are the same; the bias is added inside the convolution).
   /// A traced run lists a fused step under the first node, its kernel named with each fused op
   /// ("onednn:conv2d+BiasAdd+Tanh"). false: every node runs its own kernel.

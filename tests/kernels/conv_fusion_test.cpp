@@ -130,6 +130,28 @@ TEST(ConvFusion, AnOutputThatIsFetchedOrReadTwiceIsNotFused) {
   EXPECT_TRUE(testing::tensors_near(t4.values[0], reference(b.g, feeds2, y), 1e-5, 1e-5));
 }
 
+// The bias is computed by nodes that run after the convolution (created later, so ordered
+// later): the fused step would read it too early, so nothing fuses; a control input on the
+// BiasAdd also keeps it in place.
+TEST(ConvFusion, ABiasComputedAfterTheConvolutionOrAControlInputIsNotFused) {
+  ConvBlock b;
+  build(b);
+  Output late_bias = ops::constant(b.g, random_tensor(Shape({24}), 4), "late") * 2.0;
+  Output y = nn::tanh(nn::bias_add(b.conv, late_bias, "NHWC", "late_add"), "act");
+  const Traced t = run_traced(b.g, true, b.feeds, {y});
+  EXPECT_EQ(kernel_of(t, "conv"), "onednn:conv2d");
+  EXPECT_TRUE(ran(t, "late_add"));
+  EXPECT_TRUE(testing::tensors_near(t.values[0], reference(b.g, b.feeds, y), 1e-4, 1e-4));
+
+  ConvBlock c;
+  build(c);
+  Output z = nn::tanh(c.biased, "act");
+  c.g.add_control_input(c.biased.node, ops::constant(c.g, random_tensor(Shape({1}), 5)).node);
+  const Traced u = run_traced(c.g, true, c.feeds, {z});
+  EXPECT_EQ(kernel_of(u, "conv"), "onednn:conv2d");
+  EXPECT_TRUE(testing::tensors_near(u.values[0], reference(c.g, c.feeds, z), 1e-4, 1e-4));
+}
+
 // A training step through Conv2D -> BiasAdd(variable) -> Tanh: the gradients read Tanh's output
 // (the fused step's), and the updated variables match the unfused run.
 TEST(ConvFusion, TrainingStepMatchesTheUnfusedRun) {
