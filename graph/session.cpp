@@ -213,10 +213,17 @@ std::shared_ptr<Plan> Session::get_plan(const std::vector<Output>& feeds,
 
 namespace {
 
+// True when `in` is a variable's value that the plan does not feed: its reader must check that
+// it is initialised.
+bool reads_variable(const Plan& plan, const Output& in) {
+  return in.node->type() == "VariableV2" &&
+         std::find(plan.feeds.begin(), plan.feeds.end(), in) == plan.feeds.end();
+}
+
 // Folds node `n` into the step that produces its input 0 when that step's kernel accepts it
 // (Kernel::fuse) and nothing else reads the output between them. The step then reads n's
 // other inputs after its own and writes n's output 0 instead.
-bool try_fuse(Specialization& spec, const Node* n, const KernelKey& key,
+bool try_fuse(const Plan& plan, Specialization& spec, const Node* n, const KernelKey& key,
               const std::map<Output, int>& readers, std::map<Output, size_t>& step_of,
               std::map<Output, Tensor*>& slot_of) {
   if (n->num_inputs() < 1 || n->num_outputs() != 1 || !n->op().ref_inputs.empty()) return false;
@@ -239,7 +246,7 @@ bool try_fuse(Specialization& spec, const Node* n, const KernelKey& key,
     const Output& extra = n->input(i);
     Tensor* slot = slot_of.at(extra);
     s.in.push_back(slot);
-    if (extra.node->type() == "VariableV2") s.var_reads.emplace_back(slot, extra.node);
+    if (reads_variable(plan, extra)) s.var_reads.emplace_back(slot, extra.node);
   }
   const Output o = n->output(0);
   const TensorSpec& os = key.outputs[0];
@@ -300,7 +307,7 @@ std::unique_ptr<Specialization> specialize(const Plan& plan,
       }
     }
     KernelKey key{*n, in_specs, out_specs};
-    if (remapping && try_fuse(*spec, n, key, readers, step_of, slot_of)) {
+    if (remapping && try_fuse(plan, *spec, n, key, readers, step_of, slot_of)) {
       concrete[n->output(0)] = out_specs[0];
       continue;
     }
@@ -320,10 +327,7 @@ std::unique_ptr<Specialization> specialize(const Plan& plan,
       step.in.push_back(s);
       const bool is_ref =
           std::find(op.ref_inputs.begin(), op.ref_inputs.end(), i) != op.ref_inputs.end();
-      if (!is_ref && in.node->type() == "VariableV2" &&
-          std::find(plan.feeds.begin(), plan.feeds.end(), in) == plan.feeds.end()) {
-        step.var_reads.emplace_back(s, in.node);
-      }
+      if (!is_ref && reads_variable(plan, in)) step.var_reads.emplace_back(s, in.node);
     }
     for (size_t i = 0; i < out_specs.size(); ++i) {
       Output o = n->output(static_cast<int>(i));

@@ -357,8 +357,6 @@ class Model {
   Session& session() const;
 
  protected:
-  /// load_weights for a file in Keras 3's .weights.h5 layout.
-  void load_keras3_weights(const std::string& path, LoadWeightsOptions options);
   /// For Sequential: no graph yet.
   Model(const std::string& class_prefix, const std::string& name);
   /// (Re)computes the functional structure from inputs_/outputs_.

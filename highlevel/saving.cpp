@@ -205,6 +205,67 @@ std::vector<SavedLayer> read_weights_file(const std::string& path) {
   return layers;
 }
 
+/// load_weights for the layers of a file in Keras 3's .weights.h5 layout: each model layer
+/// from the group of its key, checked before anything changes.
+void load_keras3_weights(const Model& model, const std::string& path,
+                         const std::vector<SavedLayer>& saved, LoadWeightsOptions options) {
+  if (options.by_name) {
+    throw InvalidArgument(str_cat(
+        "load_weights('", path, "'): by_name is not supported for Keras 3 .weights.h5 files, ",
+        "which address each layer by its class and position, as Keras 3's load_weights does"));
+  }
+  std::map<std::string, const SavedLayer*> by_key;
+  for (const SavedLayer& l : saved) by_key[l.key] = &l;
+  const auto ls = model.layers();
+  const std::vector<std::string> keys = keras3_keys(ls);
+  std::vector<std::pair<std::shared_ptr<Layer>, const SavedLayer*>> plan;
+  std::set<std::string> matched;
+  // Check everything before changing anything.
+  for (size_t i = 0; i < ls.size(); ++i) {
+    const auto ws = ls[i]->weights();
+    const auto it = by_key.find(keys[i]);
+    const SavedLayer* s = it == by_key.end() ? nullptr : it->second;
+    if (s) matched.insert(keys[i]);
+    const size_t have = s ? s->weights.size() : 0;
+    bool ok = ws.size() == have;
+    for (size_t j = 0; ok && j < ws.size(); ++j) ok = ws[j].shape() == s->weights[j].value.shape();
+    if (!ok) {
+      if (options.skip_mismatch) continue;
+      std::vector<Shape> want, got;
+      std::string expected;
+      for (const auto& w : ws) {
+        want.push_back(w.shape());
+        if (!expected.empty()) expected += ", ";
+        expected += "'" + w.name + "'";
+      }
+      if (s) {
+        for (const auto& w : s->weights) got.push_back(w.value.shape());
+      }
+      throw InvalidArgument(
+          str_cat("Layer '", ls[i]->name(), "' expected ", ws.size(), " variables (", expected,
+                  ") of shapes ", shapes_of(want), ", but received ", have, " variables",
+                  have ? " of shapes " + shapes_of(got) : std::string(), " during loading from '",
+                  path, "' (group layers/", keys[i], s ? "" : ", absent from the file", ")"));
+    }
+    if (!ws.empty()) plan.emplace_back(ls[i], s);
+  }
+  if (!options.skip_mismatch) {
+    for (const SavedLayer& l : saved) {
+      if (!l.weights.empty() && !matched.count(l.key)) {
+        throw InvalidArgument(str_cat("load_weights('", path, "'): the file holds ",
+                                      l.weights.size(), " variables for layers/", l.key, " (\"",
+                                      l.name, "\"), a layer the model \"", model.name(),
+                                      "\" does not have"));
+      }
+    }
+  }
+  for (auto& [layer, s] : plan) {
+    std::vector<Tensor> values;
+    for (const SavedWeight& w : s->weights) values.push_back(w.value);
+    layer->set_weights(values);
+  }
+}
+
 }  // namespace
 
 void Model::save_weights(const std::string& path) const {
@@ -259,72 +320,18 @@ void Model::save_weights(const std::string& path) const {
   io::write_file_atomically(path, w.buf);
 }
 
-void Model::load_keras3_weights(const std::string& path, LoadWeightsOptions options) {
-  if (options.by_name) {
-    throw InvalidArgument(str_cat(
-        "load_weights('", path, "'): by_name is not supported for Keras 3 .weights.h5 files, ",
-        "which address each layer by its class and position, as Keras 3's load_weights does"));
-  }
-  const std::vector<SavedLayer> saved = internal::read_keras3_hdf5(path);
-  std::map<std::string, const SavedLayer*> by_key;
-  for (const SavedLayer& l : saved) by_key[l.key] = &l;
-  const auto ls = layers();
-  const std::vector<std::string> keys = keras3_keys(ls);
-  std::vector<std::pair<std::shared_ptr<Layer>, const SavedLayer*>> plan;
-  std::set<std::string> matched;
-  // Check everything before changing anything.
-  for (size_t i = 0; i < ls.size(); ++i) {
-    const auto ws = ls[i]->weights();
-    const auto it = by_key.find(keys[i]);
-    const SavedLayer* s = it == by_key.end() ? nullptr : it->second;
-    if (s) matched.insert(keys[i]);
-    const size_t have = s ? s->weights.size() : 0;
-    bool ok = ws.size() == have;
-    for (size_t j = 0; ok && j < ws.size(); ++j) ok = ws[j].shape() == s->weights[j].value.shape();
-    if (!ok) {
-      if (options.skip_mismatch) continue;
-      std::vector<Shape> want, got;
-      std::string expected;
-      for (const auto& w : ws) {
-        want.push_back(w.shape());
-        if (!expected.empty()) expected += ", ";
-        expected += "'" + w.name + "'";
-      }
-      if (s) {
-        for (const auto& w : s->weights) got.push_back(w.value.shape());
-      }
-      throw InvalidArgument(
-          str_cat("Layer '", ls[i]->name(), "' expected ", ws.size(), " variables (", expected,
-                  ") of shapes ", shapes_of(want), ", but received ", have, " variables",
-                  have ? " of shapes " + shapes_of(got) : std::string(), " during loading from '",
-                  path, "' (group layers/", keys[i], s ? "" : ", absent from the file", ")"));
-    }
-    if (!ws.empty()) plan.emplace_back(ls[i], s);
-  }
-  if (!options.skip_mismatch) {
-    for (const SavedLayer& l : saved) {
-      if (!l.weights.empty() && !matched.count(l.key)) {
-        throw InvalidArgument(str_cat("load_weights('", path, "'): the file holds ",
-                                      l.weights.size(), " variables for layers/", l.key, " (\"",
-                                      l.name, "\"), a layer the model \"", name_,
-                                      "\" does not have"));
-      }
-    }
-  }
-  for (auto& [layer, s] : plan) {
-    std::vector<Tensor> values;
-    for (const SavedWeight& w : s->weights) values.push_back(w.value);
-    layer->set_weights(values);
-  }
-}
-
 void Model::load_weights(const std::string& path, LoadWeightsOptions options) {
-  if (is_hdf5_path(path) && internal::hdf5_available() && internal::is_keras3_hdf5(path)) {
-    load_keras3_weights(path, options);
-    return;
+  std::vector<SavedLayer> saved;
+  if (is_hdf5_path(path)) {
+    internal::Hdf5Weights file = internal::read_hdf5(path);
+    if (file.keras3) {
+      load_keras3_weights(*this, path, file.layers, options);
+      return;
+    }
+    saved = std::move(file.layers);
+  } else {
+    saved = read_weights_file(path);
   }
-  const std::vector<SavedLayer> saved =
-      is_hdf5_path(path) ? internal::read_hdf5(path) : read_weights_file(path);
   if (options.by_name) {
     // Keras's by_name loading: each saved layer goes to the model's layer of that name;
     // layers absent from the model are ignored.

@@ -28,7 +28,7 @@ void write_hdf5(const std::string& path, const std::vector<SavedLayer>&, const s
 std::vector<std::string> hdf5_layout(const std::string& path) {
   throw Unimplemented(str_cat("cannot list '", path, "': this build of dl has no HDF5"));
 }
-std::vector<SavedLayer> read_hdf5(const std::string& path) {
+Hdf5Weights read_hdf5(const std::string& path) {
   throw Unimplemented(str_cat("cannot read '", path,
                               "': this build of dl has no HDF5 (install libhdf5-dev and "
                               "reconfigure)"));
@@ -37,8 +37,6 @@ void write_keras3_hdf5(const std::string& path, const std::vector<SavedLayer>& l
                        const std::string&) {
   write_hdf5(path, layers, "", false);
 }
-bool is_keras3_hdf5(const std::string&) { return false; }
-std::vector<SavedLayer> read_keras3_hdf5(const std::string& path) { return read_hdf5(path); }
 
 #else
 
@@ -363,18 +361,11 @@ void write_keras3_hdf5(const std::string& path, const std::vector<SavedLayer>& l
   });
 }
 
-bool is_keras3_hdf5(const std::string& path) {
-  Quiet quiet;
-  Handle file(open_for_reading(path), H5Fclose);
-  return H5Lexists(file.get(), "layers", H5P_DEFAULT) > 0 &&
-         H5Aexists(file.get(), "layer_names") <= 0 && H5Aexists(file.get(), "layer_names0") <= 0;
-}
+namespace {
 
-std::vector<SavedLayer> read_keras3_hdf5(const std::string& path) {
-  Quiet quiet;
-  Handle file(open_for_reading(path), H5Fclose);
-  const std::string where = "'" + path + "'";
-  Handle root(H5Gopen2(file.get(), "layers", H5P_DEFAULT), H5Gclose);
+// Keras 3's layout: one SavedLayer per group under "layers/", key and name set.
+std::vector<SavedLayer> read_keras3_layers(hid_t file, const std::string& where) {
+  Handle root(H5Gopen2(file, "layers", H5P_DEFAULT), H5Gclose);
   if (!root.ok()) throw DataLoss(str_cat(where, " has no group 'layers'"));
   H5G_info_t root_info;
   if (H5Gget_info(root.get(), &root_info) < 0) throw DataLoss(str_cat("cannot list ", where));
@@ -420,17 +411,15 @@ std::vector<SavedLayer> read_keras3_hdf5(const std::string& path) {
   return out;
 }
 
-std::vector<SavedLayer> read_hdf5(const std::string& path) {
-  Quiet quiet;
-  Handle file(open_for_reading(path), H5Fclose);
+// The legacy layout: the layers listed in layer_names, in that order.
+std::vector<SavedLayer> read_legacy_layers(hid_t file, const std::string& where) {
   // A full-model file keeps its weights under "model_weights".
-  hid_t root = file.get();
-  Handle mw(H5Lexists(file.get(), "model_weights", H5P_DEFAULT) > 0
-                ? H5Gopen2(file.get(), "model_weights", H5P_DEFAULT)
+  hid_t root = file;
+  Handle mw(H5Lexists(file, "model_weights", H5P_DEFAULT) > 0
+                ? H5Gopen2(file, "model_weights", H5P_DEFAULT)
                 : -1,
             H5Gclose);
   if (mw.ok()) root = mw.get();
-  const std::string where = "'" + path + "'";
   std::vector<SavedLayer> out;
   for (const std::string& name : read_string_list(root, "layer_names", where)) {
     SavedLayer l;
@@ -448,6 +437,20 @@ std::vector<SavedLayer> read_hdf5(const std::string& path) {
     out.push_back(std::move(l));
   }
   return out;
+}
+
+}  // namespace
+
+Hdf5Weights read_hdf5(const std::string& path) {
+  Quiet quiet;
+  Handle file(open_for_reading(path), H5Fclose);
+  const std::string where = "'" + path + "'";
+  // Keras 3's layout has a "layers" group and no layer_names attribute.
+  const bool keras3 = H5Lexists(file.get(), "layers", H5P_DEFAULT) > 0 &&
+                      H5Aexists(file.get(), "layer_names") <= 0 &&
+                      H5Aexists(file.get(), "layer_names0") <= 0;
+  return {keras3,
+          keras3 ? read_keras3_layers(file.get(), where) : read_legacy_layers(file.get(), where)};
 }
 
 namespace {

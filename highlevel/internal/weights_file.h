@@ -35,14 +35,20 @@ void write_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
 /// and a root "vars" group named after the model. No optimizer variables are written.
 void write_keras3_hdf5(const std::string& path, const std::vector<SavedLayer>& layers,
                        const std::string& model_name);
-/// True for a file in Keras 3's layout (a "layers" group and no layer_names attribute).
-bool is_keras3_hdf5(const std::string& path);
-/// Reads Keras 3's layout: one SavedLayer per group under "layers/" (key and name set); other
-/// root groups ("optimizer", "vars") are not read.
-std::vector<SavedLayer> read_keras3_hdf5(const std::string& path);
-/// Reads the legacy layout (fixed- or variable-length strings, any float dtype). Throws NotFound
-/// for a missing file, DataLoss for a file that is not HDF5 or lacks a listed group or dataset.
-std::vector<SavedLayer> read_hdf5(const std::string& path);
+
+/// The layers of an HDF5 weights file, in either layout, told apart by content.
+struct Hdf5Weights {
+  /// Keras 3's .weights.h5 layout (a "layers" group, no layer_names attribute): one SavedLayer
+  /// per group under "layers/", key and name set; other root groups ("optimizer", "vars") are
+  /// not read. Otherwise the legacy layout: the layers of layer_names in order, key empty.
+  bool keras3 = false;
+  std::vector<SavedLayer> layers = {};
+};
+/// Reads either layout (legacy: fixed- or variable-length strings, any float dtype), opening
+/// the file once. Throws NotFound for a missing file, DataLoss for a file that is not HDF5 or
+/// lacks a listed group or dataset.
+Hdf5Weights read_hdf5(const std::string& path);
+
 /// Every group, dataset and attribute of an HDF5 file as sorted lines ("group /dense",
 /// "dataset /dense/dense/kernel:0 float32 [4, 3]", "attr /@layer_names=['dense']"), the same
 /// listing as make_keras_fixtures.py's h5_layout (for tests).

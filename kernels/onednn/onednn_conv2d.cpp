@@ -58,14 +58,6 @@ ConvMds op_mds(const ConvDims& d, ConvLayout layout) {
   return {f32_md(d.src, Tag::any), f32_md(d.wei, Tag::any), f32_md(d.dst, Tag::any)};
 }
 
-dnnl::convolution_forward::primitive_desc forward_pd(const ConvDims& d, ConvLayout layout,
-                                                     prop_kind pk) {
-  const ConvMds m = op_mds(d, layout);
-  dnnl::convolution_forward::desc desc(pk, algorithm::convolution_direct, m.src, m.wei, m.dst,
-                                       d.strides, d.dil, d.pl, d.pr);
-  return {desc, engine()};
-}
-
 // What a forward convolution applies to its output as it writes it (plan-time fusion): a bias
 // and then an activation, as Conv2D -> BiasAdd -> Tanh / Relu / Sigmoid would.
 struct ConvEpilogue {
@@ -80,12 +72,13 @@ std::optional<algorithm> fusable_activation(const std::string& op) {
   return std::nullopt;
 }
 
-dnnl::convolution_forward::primitive_desc fused_forward_pd(const ConvDims& d, ConvLayout layout,
-                                                           const ConvEpilogue& e) {
+// The forward primitive (also the backward primitives' hint); a zero bias descriptor is no bias.
+dnnl::convolution_forward::primitive_desc forward_pd(const ConvDims& d, ConvLayout layout,
+                                                     prop_kind pk, const ConvEpilogue& e = {}) {
   const ConvMds m = op_mds(d, layout);
   const memory::desc bias = e.bias ? f32_md({d.dst[1]}, Tag::a) : memory::desc();
-  dnnl::convolution_forward::desc desc(prop_kind::forward_inference, algorithm::convolution_direct,
-                                       m.src, m.wei, bias, m.dst, d.strides, d.dil, d.pl, d.pr);
+  dnnl::convolution_forward::desc desc(pk, algorithm::convolution_direct, m.src, m.wei, bias, m.dst,
+                                       d.strides, d.dil, d.pl, d.pr);
   dnnl::primitive_attr attr;
   if (e.activation) {
     dnnl::post_ops po;
@@ -146,20 +139,18 @@ class ConvForward final : public ConvKernelBase {
   }
   // Absorbs a BiasAdd over the channels, then one activation after it.
   bool fuse(const KernelKey& next) override {
-    ConvEpilogue e = epilogue_;
     const std::string& op = next.node.type();
-    if (e.activation) return false;
-    if (op == "BiasAdd" && !e.bias) {
+    if (epilogue_.activation) return false;
+    if (op == "BiasAdd" && !epilogue_.bias) {
       if (next.node.attrs().get_or<std::string>("data_format", "NHWC") != "NHWC") return false;
       if (next.inputs.size() != 2 || next.inputs[1].dtype != DType::f32) return false;
       if (next.inputs[1].shape != Shape({d_.dst[1]})) return false;
-      e.bias = true;
+      epilogue_.bias = true;
     } else if (auto act = fusable_activation(op)) {
-      e.activation = act;
+      epilogue_.activation = act;
     } else {
       return false;
     }
-    epilogue_ = e;
     build();
     return true;
   }
@@ -167,16 +158,12 @@ class ConvForward final : public ConvKernelBase {
  private:
   void build() {
     const ConvLayout layout = conv_layout(0, pointwise(d_), d_.src[1]);
-    const bool fused = epilogue_.bias || epilogue_.activation;
-    PrimitiveKey key = conv_key(fused ? "conv_fwd_fused" : "conv_fwd", d_, layout);
-    if (fused) {
-      key.add(static_cast<int64_t>(epilogue_.bias));
-      key.add(epilogue_.activation ? static_cast<int64_t>(*epilogue_.activation) : -1);
-    }
+    PrimitiveKey key = conv_key("conv_fwd", d_, layout);
+    key.add(static_cast<int64_t>(epilogue_.bias));
+    key.add(epilogue_.activation ? static_cast<int64_t>(*epilogue_.activation) : -1);
     try {
       entry_ = PrimitiveCache::global().get_or_create<FwdEntry>(key, [&] {
-        auto pd = fused ? fused_forward_pd(d_, layout, epilogue_)
-                        : forward_pd(d_, layout, prop_kind::forward_inference);
+        auto pd = forward_pd(d_, layout, prop_kind::forward_inference, epilogue_);
         return std::make_shared<const FwdEntry>(FwdEntry{pd, dnnl::convolution_forward(pd)});
       });
       const ConvMds u = user_mds(d_);
